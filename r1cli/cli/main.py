@@ -1,0 +1,51 @@
+"""The root of the `r1` CLI: every command group, at a glance.
+
+Each group lives in its own module; heavy libraries (torch, transformers, trl) are imported inside
+the commands so that `r1 --help` stays instant.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from r1cli import __version__
+from r1cli.cli import config
+from r1cli.cli.errors import R1Group
+
+app = typer.Typer(
+    cls=R1Group,
+    name="r1",
+    help="Reproduce the DeepSeek-R1 training pipeline on small models, from one CLI and one recipe.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+app.add_typer(config.app, name="config")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"r1 {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Show the version and exit."),
+    ] = False,
+) -> None:
+    """Reproduce the DeepSeek-R1 training pipeline on small models, from one CLI and one recipe."""
+
+
+def run() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    run()
