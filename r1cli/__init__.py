@@ -2,3 +2,9 @@
 distillation) on small models, from one CLI and one recipe file."""
 
 __version__ = "0.1.0"
+
+import logging as _logging
+
+# bitsandbytes warns at import on CPUs with AVX512-BF16 that an optional hub kernel is missing;
+# it falls back to its own kernel, so the warning is noise on every `import trl`.
+_logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(_logging.ERROR)

@@ -1,7 +1,64 @@
-"""`r1 config`: show and validate a resolved recipe."""
+"""`r1 config show|validate`: the resolved recipe, where each value came from, and whether it fits."""
 
 from __future__ import annotations
 
 import typer
 
-app = typer.Typer(help="Show or validate a resolved recipe (defaults < recipe < profile < env < cli).")
+from r1cli.cli.options import OVERRIDES, OVERRIDES_HELP, ProfileOption, RecipeOption, resolve_recipe
+
+app = typer.Typer(
+    help="Show or validate a resolved recipe (defaults < recipe < profile < env < cli).", no_args_is_help=True
+)
+
+
+@app.command(context_settings=OVERRIDES, epilog=OVERRIDES_HELP)
+def show(ctx: typer.Context, recipe: RecipeOption = None, profile: ProfileOption = None) -> None:
+    """Print the resolved recipe as TOML, each value commented with where it came from."""
+    from r1cli.recipe.render import render_recipe
+
+    resolved = resolve_recipe(recipe, profile, ctx.args)
+    typer.echo(render_recipe(resolved), nl=False)
+
+
+@app.command(context_settings=OVERRIDES, epilog=OVERRIDES_HELP)
+def validate(
+    ctx: typer.Context,
+    recipe: RecipeOption = None,
+    profile: ProfileOption = None,
+    stage: str = typer.Option("grpo", help="Training stage to estimate memory for: grpo or sft."),
+) -> None:
+    """Check the recipe and print a memory estimate against this machine's device memory."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from r1cli.errors import R1Error
+    from r1cli.recipe.memory import GIB, estimate_memory
+
+    if stage not in ("grpo", "sft"):
+        raise R1Error(f"--stage {stage!r} is not a training stage", hint="use grpo or sft")
+    resolved = resolve_recipe(recipe, profile, ctx.args, stage=stage)
+    console = Console()
+    console.print(
+        f"recipe OK: {resolved.path or 'built-in defaults'}" + (f" (profile {profile})" if profile else "")
+    )
+    try:
+        estimate = estimate_memory(resolved, stage)
+    except R1Error as exc:
+        console.print(f"memory estimate unavailable: {exc}")
+        return
+    table = Table(title=f"memory estimate for {stage}: {estimate.model}")
+    table.add_column("component")
+    table.add_column("GiB", justify="right")
+    table.add_column("note")
+    for name, size, note in estimate.rows:
+        table.add_row(name, f"{size / GIB:.2f}", note)
+    table.add_row(
+        "total", f"{estimate.total / GIB:.2f}", f"{estimate.device}: {estimate.device_bytes / GIB:.1f} GiB"
+    )
+    console.print(table)
+    verdict = (
+        "fits"
+        if estimate.fits
+        else "does NOT fit (try lora.enabled, quantization.load_in_4bit, smaller batches)"
+    )
+    console.print(f"{estimate.total / GIB:.2f} GiB of {estimate.device_bytes / GIB:.1f} GiB: {verdict}")

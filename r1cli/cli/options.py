@@ -1,0 +1,52 @@
+"""Options shared by many commands, written once, and the one way commands resolve a recipe."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from r1cli.recipe import Recipe
+
+RecipeOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--recipe", "-r", help="Recipe TOML file (default: the built-in tiny CPU recipe).", show_default=False
+    ),
+]
+ProfileOption = Annotated[
+    str | None,
+    typer.Option(
+        "--profile", "-p", help="Profile from the recipe's [profiles] to apply.", show_default=False
+    ),
+]
+# Commands that take recipe overrides (`--grpo.learning_rate 1e-4`) receive them as extra arguments.
+OVERRIDES: dict[str, Any] = {"allow_extra_args": True, "ignore_unknown_options": True}
+OVERRIDES_HELP = "Any recipe key can be overridden: --section.key VALUE (e.g. --grpo.learning_rate 1e-4)."
+
+
+def resolve_recipe(
+    recipe: Path | None,
+    profile: str | None,
+    extra_args: list[str],
+    *,
+    stage: str = "grpo",
+    overrides: dict[str, Any] | None = None,
+) -> Recipe:
+    """Load and validate the recipe; print its notes (deprecations, fallbacks) on stderr.
+
+    `overrides` are values from the command's own options (e.g. --output-dir), applied last.
+    """
+    from r1cli.recipe import load_recipe
+
+    args = list(extra_args)
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            args += [f"--{key}", str(value)]
+    resolved = load_recipe(recipe, profile, args, stage=stage)
+    for note in resolved.notes:
+        print(f"r1: note: {note}", file=sys.stderr)
+    return resolved

@@ -1,0 +1,156 @@
+"""Build a resolved recipe from its layers, remembering where every value came from.
+
+Precedence, lowest to highest: built-in defaults < recipe file < `--profile NAME` < `R1_*`
+environment variables < command line. Every key is checked the moment a layer sets it, so a typo
+fails before any model or dataset is loaded.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import tomllib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from r1cli.errors import R1Error
+from r1cli.recipe import schema
+from r1cli.recipe.overrides import KEY_ALIASES, env_overrides, parse_overrides
+from r1cli.recipe.values import check_value, parse_string
+
+DEFAULT_SOURCE = "default"
+
+
+@dataclass
+class Recipe:
+    """A resolved recipe: nested values, the origin of each leaf, and notes for the user."""
+
+    data: dict[str, Any]
+    sources: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    path: Path | None = None
+    profile: str | None = None
+    stage: str = "grpo"
+
+    def get(self, key: str, default: Any = None) -> Any:
+        node: Any = self.data
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return default
+            node = node[part]
+        return node
+
+    def section(self, name: str) -> dict[str, Any]:
+        """A copy of one section, e.g. `recipe.section("rewards")`."""
+        return copy.deepcopy(self.data.get(name, {}))
+
+    def set(self, key: str, value: Any, source: str) -> None:
+        """Set a leaf that r1 resolved itself (e.g. the dtype picked for the hardware)."""
+        _assign(self.data, key, value)
+        self.sources[key] = source
+
+
+def _assign(data: dict[str, Any], key: str, value: Any) -> None:
+    node = data
+    *parents, leaf = key.split(".")
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[leaf] = value
+
+
+def _leaves(table: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, Any]]:
+    """Flatten a TOML table to (dotted key, value), descending only into r1's known tables.
+
+    Quoted dotted keys (`"grpo.max_steps" = 5`, handy in profiles) are split like nested ones.
+    """
+    for name, value in table.items():
+        path = (*prefix, *name.split("."))
+        if isinstance(value, dict) and schema.is_table(path):
+            yield from _leaves(value, path)
+        else:
+            yield ".".join(path), value
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise R1Error(f"recipe file not found: {path}", hint="pass an existing .toml file to --recipe")
+    if path.is_dir():
+        raise R1Error(f"recipe path is a directory: {path}", hint="pass a .toml file to --recipe")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise R1Error(f"recipe {path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise R1Error(f"recipe {path} is not valid TOML: {exc}") from None
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.data: dict[str, Any] = copy.deepcopy(schema.defaults())
+        self.sources: dict[str, str] = {key: DEFAULT_SOURCE for key, _ in _leaves(self.data)}
+
+    def set_typed(self, key: str, value: Any, origin: str) -> None:
+        key = KEY_ALIASES.get(key, key)
+        kinds = schema.expected_kinds(key, origin)
+        _assign(self.data, key, check_value(value, kinds, key, origin))
+        self.sources[key] = origin
+
+    def set_string(self, key: str, raw: str, origin: str) -> None:
+        kinds = schema.expected_kinds(key, origin)
+        _assign(self.data, key, parse_string(raw, kinds, key))
+        self.sources[key] = origin
+
+
+def load_recipe(
+    path: str | Path | None = None,
+    profile: str | None = None,
+    overrides: Sequence[str] = (),
+    *,
+    stage: str = "grpo",
+    environ: Mapping[str, str] | None = None,
+    validate: bool = True,
+) -> Recipe:
+    """Resolve a recipe: defaults < file < profile < environment < command-line overrides.
+
+    `overrides` are the raw extra arguments of a command (`["--grpo.max_steps", "6"]`); `stage` is
+    the trainer section the seed's flat legacy flags map to.
+    """
+    builder = _Builder()
+    file_profiles: dict[str, Any] = {}
+    recipe_path = Path(path) if path else None
+    if recipe_path is not None:
+        table = _read_toml(recipe_path)
+        file_profiles = table.pop(schema.PROFILES, {})
+        if not isinstance(file_profiles, dict):
+            raise R1Error(f"[profiles] in {recipe_path} must be a table of tables")
+        for key, value in _leaves(table):
+            builder.set_typed(key, value, f"recipe {recipe_path.name}")
+    if profile:
+        if profile not in file_profiles:
+            available = ", ".join(sorted(file_profiles)) or "none"
+            where = recipe_path.name if recipe_path else "the built-in defaults (no --recipe given)"
+            raise R1Error(f"unknown profile '{profile}' in {where}", hint=f"available profiles: {available}")
+        if not isinstance(file_profiles[profile], dict):
+            raise R1Error(f"profile '{profile}' must be a table of dotted keys")
+        for key, value in _leaves(file_profiles[profile]):
+            builder.set_typed(key, value, f"profile {profile}")
+    for var, override in env_overrides(dict(os.environ if environ is None else environ)):
+        builder.set_string(override.key, override.raw, f"env {var}")
+    cli_overrides, notes = parse_overrides(list(overrides), stage=stage)
+    for override in cli_overrides:
+        builder.set_string(override.key, override.raw, "cli")
+    recipe = Recipe(
+        data=builder.data,
+        sources=builder.sources,
+        notes=notes,
+        path=recipe_path,
+        profile=profile,
+        stage=stage,
+    )
+    if validate:
+        from r1cli.recipe.validate import validate_recipe
+
+        validate_recipe(recipe)
+    return recipe

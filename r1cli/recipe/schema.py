@@ -1,0 +1,89 @@
+"""Which recipe keys exist and what type each expects.
+
+r1's own sections are described by the built-in defaults (`defaults.toml`); `[grpo]` and `[sft]`
+by the fields of trl's `GRPOConfig` and `SFTConfig` themselves, so every TRL option is available
+without being declared twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import importlib.resources
+import tomllib
+from typing import Any
+
+from r1cli.errors import R1Error, did_you_mean
+from r1cli.recipe.values import kinds_of_annotation, kinds_of_value
+
+TRAINER_SECTIONS = ("grpo", "sft")
+PROFILES = "profiles"
+# Keys whose default does not show every type they accept.
+EXTRA_KINDS: dict[str, frozenset[str]] = {
+    "lora.target_modules": frozenset({"str", "list"}),
+}
+
+
+@functools.cache
+def defaults() -> dict[str, Any]:
+    """The built-in default recipe (the tiny CPU run), parsed once."""
+    text = importlib.resources.files("r1cli.recipe").joinpath("defaults.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+@functools.cache
+def trainer_fields(section: str) -> dict[str, frozenset[str]]:
+    """Field name -> accepted kinds of trl's config dataclass for `grpo` or `sft`."""
+    if section == "grpo":
+        from trl import GRPOConfig as config_class
+    else:
+        from trl import SFTConfig as config_class
+    return {
+        field.name: kinds_of_annotation(field.type)
+        for field in dataclasses.fields(config_class)
+        if field.init
+    }
+
+
+def is_table(path: tuple[str, ...]) -> bool:
+    """Whether a dotted path names a table (a section or a sub-table such as rewards.cosine)."""
+    if len(path) == 1 and (path[0] in TRAINER_SECTIONS or path[0] in defaults()):
+        return True
+    if path[0] in TRAINER_SECTIONS:
+        return False
+    node: Any = defaults()
+    for part in path:
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return isinstance(node, dict)
+
+
+def expected_kinds(key: str, origin: str) -> frozenset[str]:
+    """The kinds a dotted leaf key accepts; unknown keys raise with the closest valid key."""
+    path = tuple(key.split("."))
+    section = path[0]
+    if section in TRAINER_SECTIONS:
+        fields = trainer_fields(section)
+        if len(path) == 2 and path[1] in fields:
+            return fields[path[1]]
+        candidates = [f"{section}.{name}" for name in fields]
+        config = "GRPOConfig" if section == "grpo" else "SFTConfig"
+        hint = did_you_mean(key, candidates) or f"[{section}] takes the fields of trl's {config}"
+        raise R1Error(f"unknown recipe key '{key}' (from {origin})", hint=hint)
+    node: Any = defaults()
+    for depth, part in enumerate(path):
+        if not isinstance(node, dict) or part not in node:
+            parent = ".".join(path[:depth])
+            siblings = sorted(node) if isinstance(node, dict) else []
+            candidates = [f"{parent}.{name}" if parent else name for name in siblings]
+            if depth == 0:
+                candidates += list(TRAINER_SECTIONS)
+            hint = did_you_mean(key if depth else section, candidates)
+            if hint is None and depth == 0:
+                hint = f"sections are: {', '.join(sorted([*defaults(), *TRAINER_SECTIONS]))}"
+            raise R1Error(f"unknown recipe key '{key}' (from {origin})", hint=hint)
+        node = node[part]
+    if isinstance(node, dict):
+        raise R1Error(f"'{key}' is a table, not a value (from {origin})", hint=f"set {key}.<name> instead")
+    return EXTRA_KINDS.get(key, kinds_of_value(node))

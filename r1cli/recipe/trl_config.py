@@ -1,0 +1,22 @@
+"""Turn the `[grpo]` / `[sft]` sections into trl's own config objects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from r1cli.errors import R1Error
+from r1cli.recipe.layering import Recipe
+
+
+def build_trainer_config(recipe: Recipe, section: str, **extra: Any) -> Any:
+    """`GRPOConfig` or `SFTConfig` from the recipe section; trl's own checks become R1Errors."""
+    if section == "grpo":
+        from trl import GRPOConfig as config_class
+    else:
+        from trl import SFTConfig as config_class
+    kwargs = {key: value for key, value in recipe.section(section).items() if value is not None}
+    kwargs.update(extra)
+    try:
+        return config_class(**kwargs)
+    except (ValueError, TypeError) as exc:
+        raise R1Error(f"[{section}] is not a valid {config_class.__name__}: {exc}") from None
