@@ -1,0 +1,104 @@
+"""R1-Zero: GRPO on a base model with rule-based rewards, straight from a recipe.
+
+    r1 train zero                                   # the tiny CPU recipe, no download
+    r1 train zero --recipe recipes/l40s.toml --profile dev
+    r1 train zero --output-dir runs/zero --resume   # continue from the last checkpoint
+    torchrun --nproc_per_node 2 --no-python r1 train zero ...   # data parallel
+
+The output directory holds the trained model (or LoRA adapter, and `merged/` on request), its
+tokenizer, the resolved recipe (`recipe.toml`), `metrics.jsonl`, a model card (`README.md`) and the
+trainer's `checkpoint-*` directories.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from r1cli.errors import R1Error
+from r1cli.recipe import Recipe
+from r1cli.train.output import (
+    check_fresh_output_dir,
+    find_resume_checkpoint,
+    save_trained_model,
+    write_model_card,
+    write_recipe,
+)
+
+
+@dataclass
+class TrainResult:
+    """What a training stage left behind."""
+
+    output_dir: Path
+    global_step: int
+    metrics: dict[str, Any] = field(default_factory=dict)
+    resumed_from: str | None = None
+
+
+def _final_metrics(log_history: list[dict[str, Any]]) -> dict[str, Any]:
+    """The last value of every logged metric (TRL logs rewards/<name>/mean, reward, loss, ...)."""
+    final: dict[str, Any] = {}
+    for entry in log_history:
+        final.update({key: value for key, value in entry.items() if isinstance(value, int | float)})
+    return final
+
+
+def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
+    """Run GRPO as the recipe says; returns where the model went and its final metrics."""
+    from r1cli.models import load_model, load_tokenizer, lora_config
+    from r1cli.rewards.registry import build_reward_functions, reward_weights
+    from r1cli.train.callbacks import RewardRecorder, build_callbacks, quiet_trainer_output
+    from trl import GRPOTrainer
+
+    from r1cli.data import load_prompt_dataset
+    from r1cli.recipe.trl_config import build_trainer_config
+
+    rewards_cfg = recipe.section("rewards")
+    names = list(rewards_cfg["functions"])
+    weights = reward_weights(rewards_cfg, names)
+    # Building the config sets up the distributed state, so every check below sees all ranks.
+    config = build_trainer_config(recipe, "grpo", reward_weights=weights)
+    output_dir = Path(config.output_dir)
+    checkpoint = find_resume_checkpoint(output_dir, recipe, "grpo") if resume else None
+    if not resume:
+        check_fresh_output_dir(output_dir)
+    config.distributed_state.wait_for_everyone()
+
+    dataset = load_prompt_dataset(recipe.section("data"))
+    if "train" not in dataset or len(dataset["train"]) == 0:
+        raise R1Error(f"dataset '{recipe.get('data.dataset')}' has no training rows")
+    recorder = RewardRecorder(names, weights)
+    reward_funcs = recorder.wrap(build_reward_functions(rewards_cfg, names))
+
+    tokenizer = load_tokenizer(recipe.data)
+    model = load_model(recipe.data)
+    trainer = GRPOTrainer(
+        model=model,
+        reward_funcs=reward_funcs,
+        args=config,
+        train_dataset=dataset["train"],
+        processing_class=tokenizer,
+        peft_config=lora_config(recipe.data),
+        callbacks=build_callbacks(recipe.section("logging"), recorder, output_dir),
+    )
+    quiet_trainer_output(trainer)
+    if trainer.is_world_process_zero():
+        write_recipe(recipe, output_dir, keep_existing=resume)
+    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+
+    result = TrainResult(
+        output_dir=output_dir,
+        global_step=trainer.state.global_step,
+        metrics=_final_metrics(trainer.state.log_history),
+        resumed_from=str(checkpoint) if checkpoint else None,
+    )
+    save_trained_model(trainer, tokenizer, recipe, output_dir)
+    if trainer.is_world_process_zero():
+        write_model_card(output_dir, recipe, stage="R1-Zero GRPO", result=result)
+        (output_dir / "train_result.json").write_text(
+            json.dumps({"global_step": result.global_step, "metrics": result.metrics}, indent=2) + "\n"
+        )
+    return result

@@ -1,0 +1,93 @@
+"""Recipe layering: each precedence pair, provenance, profiles, environment variables."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from r1cli.errors import R1Error
+from r1cli.recipe import load_recipe
+
+LAYERS = ["default", "recipe", "profile", "env", "cli"]
+KEY = "grpo.max_steps"
+VALUE = {"recipe": 11, "profile": 12, "env": 13, "cli": 14}
+
+
+def _resolve(tmp_path: Path, layers: set[str]):
+    lines = []
+    if "recipe" in layers:
+        lines += ["[grpo]", f"max_steps = {VALUE['recipe']}"]
+    lines += ["[profiles.p]", f'"{KEY}" = {VALUE["profile"]}']
+    path = tmp_path / "r.toml"
+    path.write_text("\n".join(lines) + "\n")
+    environ = {"R1_GRPO__MAX_STEPS": str(VALUE["env"])} if "env" in layers else {}
+    overrides = ["--grpo.max_steps", str(VALUE["cli"])] if "cli" in layers else []
+    profile = "p" if "profile" in layers else None
+    return load_recipe(path, profile, overrides, environ=environ, validate=False)
+
+
+@pytest.mark.parametrize(("low", "high"), list(itertools.combinations(LAYERS, 2)))
+def test_higher_layer_wins(tmp_path: Path, low: str, high: str) -> None:
+    recipe = _resolve(tmp_path, {low, high} - {"default"})
+    assert recipe.get(KEY) == VALUE[high]
+    assert recipe.sources[KEY].startswith(high)
+
+
+def test_defaults_alone_are_the_tiny_cpu_recipe() -> None:
+    recipe = load_recipe(environ={}, validate=False)
+    assert recipe.get("model.name_or_path") == "r1-tiny"
+    assert recipe.get("data.dataset") == "synthetic:addition"
+    assert recipe.sources["grpo.learning_rate"] == "default"
+
+
+def test_shipped_tiny_recipe_matches_the_embedded_default() -> None:
+    shipped = load_recipe(Path(__file__).parents[2] / "recipes" / "tiny-cpu.toml", environ={}, validate=False)
+    assert shipped.data == load_recipe(environ={}, validate=False).data
+
+
+def test_nested_profile_tables_and_quoted_dotted_keys(tmp_path: Path) -> None:
+    path = tmp_path / "r.toml"
+    path.write_text('[profiles.a.grpo]\nmax_steps = 3\n[profiles.b]\n"rewards.cosine.max_len" = 77\n')
+    assert load_recipe(path, "a", environ={}, validate=False).get("grpo.max_steps") == 3
+    assert load_recipe(path, "b", environ={}, validate=False).get("rewards.cosine.max_len") == 77
+
+
+def test_unknown_profile_lists_the_available_ones(tmp_path: Path) -> None:
+    path = tmp_path / "r.toml"
+    path.write_text('[profiles.dev]\n"grpo.max_steps" = 3\n')
+    with pytest.raises(R1Error, match="unknown profile 'prod'") as info:
+        load_recipe(path, "prod", environ={}, validate=False)
+    assert "dev" in str(info.value)
+
+
+def test_env_variables_nest_on_double_underscore_and_ignore_others() -> None:
+    environ = {"R1_REWARDS__COSINE__MAX_LEN": "500", "R1_DEBUG": "1", "R1_CACHE": "/tmp/x"}
+    recipe = load_recipe(environ=environ, validate=False)
+    assert recipe.get("rewards.cosine.max_len") == 500
+    assert recipe.sources["rewards.cosine.max_len"] == "env R1_REWARDS__COSINE__MAX_LEN"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[grpo]\nlearning_rat = 1e-4\n", "did you mean 'grpo.learning_rate'"),
+        ("[modle]\nname_or_path = 'x'\n", "did you mean 'model'"),
+        ("[lora]\nr = 'sixteen'\n", "lora.r: expected an integer"),
+        ("[grpo]\nmax_steps = 'ten'\n", "grpo.max_steps: expected an integer"),
+        ("[rewards]\ncosine = 3\n", "is a table, not a value"),
+        ("[grpo\n", "not valid TOML"),
+    ],
+)
+def test_bad_recipe_files_fail_with_one_clear_line(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(R1Error, match=message) as info:
+        load_recipe(path, environ={}, validate=False)
+    assert "\n" not in str(info.value)
+
+
+def test_missing_recipe_file(tmp_path: Path) -> None:
+    with pytest.raises(R1Error, match="recipe file not found"):
+        load_recipe(tmp_path / "nope.toml", environ={}, validate=False)
