@@ -133,7 +133,7 @@ def estimate_memory(recipe: Recipe, stage: str = "grpo") -> MemoryEstimate:
     else:
         sequence = section.get("max_length") or 1024
     hidden = config.hidden_size
-    checkpointing = section.get("gradient_checkpointing")
+    checkpointing = section.get("activation_checkpointing", section.get("gradient_checkpointing"))
     per_layer = 2 if checkpointing else 16  # rough bytes-per-hidden-unit kept for backward
     activations = per_device * sequence * hidden * layers * per_layer * width / 2
     rows.append(("activations", activations, "rough; gradient checkpointing cuts it ~8x"))

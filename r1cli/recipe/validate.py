@@ -177,12 +177,34 @@ def _fit_precision(recipe: Recipe) -> None:
         recipe.notes.append(note)
 
 
+def _fold_deprecated_aliases(recipe: Recipe) -> None:
+    """transformers 5 prefers activation_checkpointing, and ignores the old name once the new one is set."""
+    for section in ("grpo", "sft"):
+        old, new = f"{section}.gradient_checkpointing", f"{section}.activation_checkpointing"
+        if old in recipe.sources and recipe.sources[old] != "default":
+            recipe.set(new, recipe.get(old), recipe.sources[old])
+            del recipe.data[section]["gradient_checkpointing"], recipe.sources[old]
+            recipe.notes.append(f"{old} is deprecated in transformers 5: using {new}")
+
+
+def _fit_dataloader(recipe: Recipe) -> None:
+    import torch
+
+    if not torch.cuda.is_available():
+        for section in ("grpo", "sft"):
+            key = f"{section}.dataloader_pin_memory"
+            if recipe.sources.get(key, "default") == "default":
+                recipe.set(key, False, HARDWARE_SOURCE)  # pinned memory needs a GPU
+
+
 def validate_recipe(recipe: Recipe) -> Recipe:
     """Run every check; fit dtype and attention to this machine. Raises R1Error on the first problem."""
+    _fold_deprecated_aliases(recipe)
     _check_choices(recipe)
     _check_numbers(recipe)
     _check_rewards(recipe)
     _check_grpo_batch(recipe)
     _check_model(recipe)
     _fit_precision(recipe)
+    _fit_dataloader(recipe)
     return recipe

@@ -39,6 +39,17 @@ def _checkpoints(output_dir: Path) -> list[tuple[int, Path]]:
     return sorted(found)
 
 
+def quiet_libraries() -> None:
+    """Keep stderr for r1's own logs: no per-file progress bars, no deprecation noise from inside trl."""
+    import warnings
+
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
+    warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+    warnings.filterwarnings("ignore", message=".*'pin_memory' argument is set as true.*")
+
+
 def check_fresh_output_dir(output_dir: Path) -> None:
     """A new run must not write over an earlier run's checkpoints or model."""
     if not output_dir.exists():
@@ -121,7 +132,7 @@ def save_trained_model(trainer: Any, tokenizer: Any, recipe: Recipe, output_dir:
     if recipe.get("lora.enabled") and recipe.get("lora.merge_on_save"):
         from r1cli.models import load_trained
 
-        merged = load_trained(output_dir).merge_and_unload()
+        merged, _ = load_trained(output_dir, dtype=recipe.get("model.dtype"), merge_adapter=True)
         merged.save_pretrained(str(output_dir / "merged"), safe_serialization=True)
         tokenizer.save_pretrained(str(output_dir / "merged"))
 

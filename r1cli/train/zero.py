@@ -22,6 +22,7 @@ from r1cli.recipe import Recipe
 from r1cli.train.output import (
     check_fresh_output_dir,
     find_resume_checkpoint,
+    quiet_libraries,
     save_trained_model,
     write_model_card,
     write_recipe,
@@ -48,14 +49,15 @@ def _final_metrics(log_history: list[dict[str, Any]]) -> dict[str, Any]:
 
 def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
     """Run GRPO as the recipe says; returns where the model went and its final metrics."""
-    from r1cli.models import load_model, load_tokenizer, lora_config
-    from r1cli.rewards.registry import build_reward_functions, reward_weights
-    from r1cli.train.callbacks import RewardRecorder, build_callbacks, quiet_trainer_output
     from trl import GRPOTrainer
 
     from r1cli.data import load_prompt_dataset
+    from r1cli.models import load_model, load_tokenizer, lora_config
     from r1cli.recipe.trl_config import build_trainer_config
+    from r1cli.rewards.registry import build_reward_functions, reward_weights
+    from r1cli.train.callbacks import RewardRecorder, build_callbacks, quiet_trainer_output
 
+    quiet_libraries()
     rewards_cfg = recipe.section("rewards")
     names = list(rewards_cfg["functions"])
     weights = reward_weights(rewards_cfg, names)
@@ -74,7 +76,9 @@ def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
     reward_funcs = recorder.wrap(build_reward_functions(rewards_cfg, names))
 
     tokenizer = load_tokenizer(recipe.data)
-    model = load_model(recipe.data)
+    model = load_model(
+        recipe.data, for_training=True, gradient_checkpointing=bool(config.gradient_checkpointing)
+    )
     trainer = GRPOTrainer(
         model=model,
         reward_funcs=reward_funcs,

@@ -58,7 +58,7 @@ def test_values_take_the_type_of_their_key() -> None:
 
 
 def test_wrong_type_on_the_command_line() -> None:
-    with pytest.raises(R1Error, match="grpo.max_steps: expected an integer, got 'many'"):
+    with pytest.raises(R1Error, match=r"grpo\.max_steps: expected an integer, got 'many'"):
         _get(["--grpo.max_steps", "many"], "grpo.max_steps")
 
 

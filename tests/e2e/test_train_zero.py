@@ -1,0 +1,146 @@
+"""`r1 train zero` end to end on the tiny model: save, load, generate, metrics, LoRA, 4-bit,
+SIGKILL + resume, and two processes under torchrun."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from r1cli.cli.main import app
+
+pytestmark = pytest.mark.slow
+runner = CliRunner()
+# Small and fast: 2 prompts x 4 generations of 16 tokens a step.
+FAST = [
+    "--grpo.per_device_train_batch_size", "8",
+    "--grpo.num_generations", "4",
+    "--grpo.max_completion_length", "16",
+    "--data.synthetic_size", "64",
+    "--logging.examples_every", "1",
+]  # fmt: skip
+R1 = [sys.executable, "-m", "r1cli.cli.main"]
+
+
+def _metrics(output_dir: Path) -> list[dict]:
+    return [json.loads(line) for line in (output_dir / "metrics.jsonl").read_text().splitlines()]
+
+
+def test_tiny_recipe_trains_saves_and_the_model_generates(tmp_path: Path) -> None:
+    out = tmp_path / "zero"
+    result = runner.invoke(
+        app, ["train", "zero", "--output-dir", str(out), "--grpo.max_steps", "3", "--grpo.save_steps", "2", *FAST]
+    )
+    assert result.exit_code == 0, result.output
+    for name in ("model.safetensors", "config.json", "tokenizer.json", "recipe.toml", "README.md", "metrics.jsonl"):
+        assert (out / name).exists(), name
+    assert (out / "checkpoint-2").is_dir()
+    metrics = _metrics(out)
+    assert metrics[-1]["step"] == 3
+    assert "rewards/accuracy/mean" in metrics[-1] and "rewards/format/mean" in metrics[-1]
+    assert "rewards/accuracy/mean" in (out / "README.md").read_text()
+
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    model = AutoModelForCausalLM.from_pretrained(out)
+    tokenizer = AutoTokenizer.from_pretrained(out)
+    prompt = tokenizer.apply_chat_template(
+        [{"role": "user", "content": "What is 2 + 3?"}], add_generation_prompt=True, return_tensors="pt", return_dict=True
+    )
+    generated = model.generate(**prompt, max_new_tokens=8, do_sample=False)
+    assert generated.shape[1] > prompt["input_ids"].shape[1]
+
+    again = runner.invoke(app, ["train", "zero", "--output-dir", str(out), *FAST])
+    assert again.exit_code == 1
+    assert "already holds a training run" in again.stderr
+
+
+def test_lora_run_saves_an_adapter_and_merged_weights(tmp_path: Path) -> None:
+    out = tmp_path / "lora"
+    args = ["train", "zero", "--output-dir", str(out), "--grpo.max_steps", "1", *FAST]
+    args += ["--lora.enabled", "true", "--lora.r", "4", "--lora.merge_on_save", "true"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert (out / "adapter_config.json").exists() and (out / "adapter_model.safetensors").exists()
+    from peft import AutoPeftModelForCausalLM
+    from transformers import AutoModelForCausalLM
+
+    assert AutoPeftModelForCausalLM.from_pretrained(out) is not None
+    assert AutoModelForCausalLM.from_pretrained(out / "merged") is not None
+
+
+def test_4bit_qlora_step_on_cpu(tmp_path: Path) -> None:
+    out = tmp_path / "qlora"
+    args = ["train", "zero", "--output-dir", str(out), "--grpo.max_steps", "1", *FAST]
+    args += ["--lora.enabled", "true", "--lora.r", "4", "--quantization.load_in_4bit", "true"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert (out / "adapter_model.safetensors").exists()
+    assert _metrics(out)[-1]["step"] == 1
+
+
+def test_recipe_errors_fail_before_any_model_is_loaded(tmp_path: Path) -> None:
+    out = tmp_path / "bad"
+    start = time.perf_counter()
+    result = subprocess.run(
+        [*R1, "train", "zero", "--output-dir", str(out), "--grpo.num_generations", "3"], capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert "divisible by grpo.num_generations (3)" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+    assert time.perf_counter() - start < 60
+
+
+def test_resume_without_a_checkpoint_is_refused(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["train", "zero", "--output-dir", str(tmp_path / "none"), "--resume"])
+    assert result.exit_code == 1
+    assert "nothing to resume" in result.stderr
+
+
+def test_sigkill_then_resume_ends_at_the_planned_step(tmp_path: Path) -> None:
+    out = tmp_path / "killed"
+    args = [*R1, "train", "zero", "--output-dir", str(out), *FAST, "--grpo.max_steps", "8", "--grpo.save_steps", "2"]
+    args += ["--grpo.save_total_limit", "10", "--grpo.lr_scheduler_type", "linear"]
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 240
+    while not (out / "checkpoint-2" / "trainer_state.json").exists():
+        assert process.poll() is None, "training ended before its first checkpoint"
+        assert time.time() < deadline, "no checkpoint within the time limit"
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not (out / "checkpoint-8").exists()
+
+    changed = subprocess.run([*args[:-2], "--grpo.max_steps", "12", "--resume"], capture_output=True, text=True)
+    assert changed.returncode == 1 and "planned with" in changed.stderr
+
+    resumed = subprocess.run([*args, "--resume"], capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    state = json.loads((out / "checkpoint-8" / "trainer_state.json").read_text())
+    assert state["global_step"] == 8
+    assert all((out / f"checkpoint-{step}").is_dir() for step in (2, 4, 6, 8))
+    assert (out / "model.safetensors").exists()
+
+
+@pytest.mark.skipif(shutil.which("torchrun") is None and not Path(sys.executable).with_name("torchrun").exists(), reason="no torchrun")
+def test_two_processes_under_torchrun(tmp_path: Path) -> None:
+    out = tmp_path / "ddp"
+    torchrun = str(Path(sys.executable).with_name("torchrun"))
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    # 4 per device x 2 processes = 8 completions a step = 2 prompts x 4 generations.
+    args = [torchrun, "--nproc_per_node", "2", "--master_port", "29531", "-m", "r1cli.cli.main", "train", "zero"]
+    args += ["--output-dir", str(out), *FAST, "--grpo.per_device_train_batch_size", "4", "--grpo.max_steps", "2"]
+    result = subprocess.run(args, capture_output=True, text=True, env=env, timeout=400)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (out / "model.safetensors").exists()
+    metrics = _metrics(out)
+    assert [entry["step"] for entry in metrics] == [1, 2]  # one writer: the main process
