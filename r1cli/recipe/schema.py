@@ -21,6 +21,7 @@ PROFILES = "profiles"
 # Keys whose default does not show every type they accept.
 EXTRA_KINDS: dict[str, frozenset[str]] = {
     "lora.target_modules": frozenset({"str", "list"}),
+    "data.test_size": frozenset({"int", "float"}),  # a fraction, or a row count
 }
 
 

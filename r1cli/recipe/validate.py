@@ -134,7 +134,12 @@ def _check_numbers(recipe: Recipe) -> None:
     for key in ("grpo.learning_rate", "sft.learning_rate"):
         _require(recipe.get(key) > 0, recipe, key, "learning rate must be positive")
     test_size = recipe.get("data.test_size")
-    _require(0 < test_size < 1, recipe, "data.test_size", "the test split must be a fraction in (0, 1)")
+    _require(
+        (isinstance(test_size, int) and test_size >= 0) or 0 < test_size < 1,
+        recipe,
+        "data.test_size",
+        "the test split must be a fraction in (0, 1) or a row count",
+    )
     _require(
         recipe.get("generation.max_new_tokens") >= 1, recipe, "generation.max_new_tokens", "must be >= 1"
     )

@@ -69,13 +69,13 @@ def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
         check_fresh_output_dir(output_dir)
     config.distributed_state.wait_for_everyone()
 
-    dataset = load_prompt_dataset(recipe.section("data"))
+    tokenizer = load_tokenizer(recipe.data)
+    dataset = load_prompt_dataset(recipe.section("data"), tokenizer=tokenizer)
     if "train" not in dataset or len(dataset["train"]) == 0:
         raise R1Error(f"dataset '{recipe.get('data.dataset')}' has no training rows")
     recorder = RewardRecorder(names, weights)
     reward_funcs = recorder.wrap(build_reward_functions(rewards_cfg, names))
 
-    tokenizer = load_tokenizer(recipe.data)
     model = load_model(
         recipe.data, for_training=True, gradient_checkpointing=bool(config.gradient_checkpointing)
     )

@@ -18,7 +18,7 @@ def _load(*args: str, environ: dict[str, str] | None = None):
         (["--grpo.learning_rate", "-1"], "learning rate must be positive"),
         (["--sft.learning_rate", "0"], "learning rate must be positive"),
         (["--data.test_size", "1.5"], r"fraction in \(0, 1\)"),
-        (["--data.test_size", "0"], r"fraction in \(0, 1\)"),
+        (["--data.test_size", "0.0"], r"fraction in \(0, 1\)"),
         (
             ["--rewards.functions", "[accuracy,formatt]"],
             "unknown reward function 'formatt'.*did you mean 'format'",

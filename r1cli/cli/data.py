@@ -1,0 +1,135 @@
+"""`r1 data prepare`: problems with gold answers as R1-Zero prompts (or SFT conversations), cleaned,
+split into train/test and saved where the training commands read them.
+
+r1 data prepare -o data/addition                         # the recipe's data.dataset (synthetic:addition)
+r1 data prepare AI-MO/NuminaMath-TIR -o data/numina      # hub id (needs network or the HF cache)
+r1 data prepare ../shared/data/gsm8k -o data/gsm8k       # a folder of train/test files keeps its splits
+r1 data prepare aime24.jsonl -o data/aime --test-size 0  # everything in train
+r1 data prepare bespokelabs/Bespoke-Stratos-17k --sft -o data/stratos
+r1 train zero --data.dataset data/gsm8k
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from r1cli.cli.options import OVERRIDES, OVERRIDES_HELP, ProfileOption, RecipeOption, resolve_recipe
+
+app = typer.Typer(
+    help="Prepare training data: prompts with gold answers, or SFT conversations.", no_args_is_help=True
+)
+
+
+@app.command(context_settings=OVERRIDES, epilog=OVERRIDES_HELP, options_metavar="[SOURCE] [OPTIONS]")
+def prepare(
+    ctx: typer.Context,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder to save the prepared train/test splits to.")
+    ],
+    problem_column: Annotated[
+        str | None, typer.Option(help="Column with the problem text (default: problem or question).")
+    ] = None,
+    answer_column: Annotated[
+        str | None, typer.Option(help="Column with the gold answer (default: answer, then solution).")
+    ] = None,
+    test_size: Annotated[
+        str | None,
+        typer.Option(
+            help="Test split: a fraction in (0, 1), a row count, or 0 for none.", show_default=False
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed of the train/test split.", show_default=False)
+    ] = None,
+    max_rows: Annotated[
+        int | None, typer.Option(help="Read at most this many rows per source split (0 = all).", min=0)
+    ] = None,
+    sft: Annotated[
+        bool, typer.Option("--sft", help="SFT data (messages); automatic when rows have `conversations`.")
+    ] = False,
+    resplit: Annotated[
+        bool, typer.Option("--resplit", help="Pool the source's own train/test splits and split them again.")
+    ] = False,
+    tokenizer: Annotated[
+        str | None,
+        typer.Option(
+            help="Tokenizer (path or hub id) for data.max_prompt_tokens (default: the recipe's model).",
+            show_default=False,
+        ),
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace a non-empty output folder.")
+    ] = False,
+    recipe: RecipeOption = None,
+    profile: ProfileOption = None,
+) -> None:
+    """Prepare a dataset for `r1 train zero` (or `r1 train sft` with --sft) and save it to --output.
+
+    SOURCE: a hub dataset id, a local .jsonl/.json/.parquet/.csv file or folder, or synthetic:addition
+    (default: the recipe's data.dataset).
+    """
+    from rich.console import Console
+
+    from r1cli.data import prepare as prepare_data
+    from r1cli.data import save_prepared, summary_table
+    from r1cli.data.prepare import parse_test_size
+    from r1cli.data.store import check_output_dir
+
+    options = {
+        "data.problem_column": problem_column,
+        "data.answer_column": answer_column,
+        "data.seed": seed,
+        "data.max_rows": max_rows,
+    }
+    source, overrides = split_source(ctx.args)
+    resolved = resolve_recipe(recipe, profile, overrides, overrides=options)
+    check_output_dir(output, overwrite)  # before any work: refusing after a long download is unkind
+    data_cfg = resolved.section("data")
+    if test_size is not None:  # a row count or 0 is fine here; the recipe's own check wants a fraction
+        data_cfg["test_size"] = parse_test_size(test_size)
+    tok = tokenizer
+    if tok is None and not sft and int(data_cfg.get("max_prompt_tokens") or 0) > 0:
+        from r1cli.models import load_tokenizer
+
+        tok = load_tokenizer(resolved.data)
+    dataset, summary = prepare_data(
+        data_cfg, source, sft=True if sft else None, resplit=resplit, tokenizer=tok
+    )
+    path = save_prepared(dataset, summary, output, overwrite=overwrite)
+    console = Console(stderr=True)
+    console.print(summary_table(summary, str(path)))
+    console.print(
+        f"[bold green]saved[/]: {summary.rows['train']:,} train + {summary.rows['test']:,} test rows "
+        f"({summary.mode} data) to {path}"
+    )
+    typer.echo(str(path))  # stdout: the one piece of data, for scripts
+
+
+def split_source(args: list[str]) -> tuple[str | None, list[str]]:
+    """SOURCE and the recipe overrides, from the extra arguments in any order.
+
+    SOURCE is read here rather than declared as a click argument: click would take the value of a
+    leading override (`--data.seed 3`) for it. Override values (`--key VALUE`, `--key=VALUE`, lists
+    `[a, b]` over several arguments) are skipped; the first other bare word is SOURCE.
+    """
+    source, rest, index = None, [], 0
+    while index < len(args):
+        token = args[index]
+        index += 1
+        if source is None and not token.startswith("-"):
+            source = token
+            continue
+        rest.append(token)
+        takes_value = token.startswith("--") and "=" not in token
+        if takes_value and index < len(args) and not args[index].startswith("--"):
+            value = args[index]
+            rest.append(value)
+            index += 1
+            if value.lstrip().startswith("["):
+                while not rest[-1].rstrip().endswith("]") and index < len(args):
+                    rest.append(args[index])
+                    index += 1
+    return source, rest

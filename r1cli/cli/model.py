@@ -1,0 +1,82 @@
+"""`r1 model`: build the tiny offline model, inspect a model directory.
+
+r1 model tiny runs/tiny                       # ~0.7M-parameter Qwen2 + tokenizer, no download, seconds
+r1 model tiny runs/tiny --hidden-size 64 --layers 2
+r1 model info runs/tiny                       # parameters, dtype, vocab, chat template, tag tokens
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from r1cli.cli.options import OVERRIDES, OVERRIDES_HELP, ProfileOption, RecipeOption, resolve_recipe
+
+app = typer.Typer(help="Build the tiny offline model; inspect a model directory.", no_args_is_help=True)
+
+
+def _size(help_text: str):
+    return typer.Option(help=f"{help_text} (default: the recipe's [tiny]).", show_default=False, min=1)
+
+
+@app.command(context_settings=OVERRIDES, epilog=OVERRIDES_HELP)
+def tiny(
+    ctx: typer.Context,
+    out_dir: Annotated[Path, typer.Argument(help="Directory to write the model and tokenizer to.")],
+    hidden_size: Annotated[int | None, _size("Hidden size")] = None,
+    layers: Annotated[int | None, _size("Number of layers")] = None,
+    heads: Annotated[int | None, _size("Attention heads")] = None,
+    kv_heads: Annotated[int | None, _size("Key/value heads")] = None,
+    intermediate_size: Annotated[int | None, _size("MLP intermediate size")] = None,
+    seed: Annotated[int | None, typer.Option(help="Initialisation seed.", show_default=False)] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace a non-empty OUT_DIR.")] = False,
+    recipe: RecipeOption = None,
+    profile: ProfileOption = None,
+) -> None:
+    """Build the r1-tiny model (Qwen2 architecture, ChatML template, tags as tokens) into OUT_DIR, offline."""
+    from r1cli.tiny import build_tiny_model
+
+    options = {
+        "tiny.hidden_size": hidden_size,
+        "tiny.num_hidden_layers": layers,
+        "tiny.num_attention_heads": heads,
+        "tiny.num_key_value_heads": kv_heads,
+        "tiny.intermediate_size": intermediate_size,
+        "tiny.seed": seed,
+    }
+    resolved = resolve_recipe(recipe, profile, ctx.args, overrides=options)
+    start = time.perf_counter()
+    path = build_tiny_model(out_dir, resolved.section("tiny"), overwrite=overwrite)
+    seconds = time.perf_counter() - start
+    config = json.loads((path / "config.json").read_text())
+    print(
+        f"r1: built r1-tiny ({config['num_hidden_layers']} layers, hidden {config['hidden_size']}, "
+        f"vocab {config['vocab_size']}) in {seconds:.1f} s",
+        file=sys.stderr,
+    )
+    print(path)
+
+
+@app.command()
+def info(
+    model_dir: Annotated[
+        str, typer.Argument(help="A model directory (full model or LoRA adapter), or r1-tiny.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Parameters, dtype, vocabulary, chat template and whether the R1 tags are single tokens."""
+    from r1cli.models import model_info
+
+    facts = model_info(model_dir)
+    if as_json:
+        print(json.dumps(facts, indent=2))
+        return
+    width = max(len(key) for key in facts)
+    for key, value in facts.items():
+        shown = ", ".join(f"{k}={v}" for k, v in value.items()) if isinstance(value, dict) else value
+        print(f"{key:<{width}}  {shown}")

@@ -1,0 +1,152 @@
+"""Save prepared data safely, load it back validated, and the two entry points the trainers call.
+
+    dataset = load_prompt_dataset(recipe.section("data"))           # r1 train zero
+    dataset = load_sft_dataset(recipe.section("data"), "data/sft")   # r1 train sft
+
+Both accept a `r1 data prepare` output folder (loaded and checked) or any source, prepared on the fly.
+Saving never destroys old data before the new data is complete: it writes a temporary folder next to
+the output and swaps it in.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+import datasets
+
+from r1cli.data.prepare import drop_long_prompts, load_tokenizer, prepare, quiet_datasets
+from r1cli.data.summary import SUMMARY_FILE, PrepareSummary
+from r1cli.data.validate import PROMPT_COLUMNS, SPLITS, validate_prompt_dataset, validate_sft_dataset
+from r1cli.errors import R1Error
+
+
+def save_prepared(
+    dataset: datasets.DatasetDict, summary: PrepareSummary, output_dir: str | Path, *, overwrite: bool = False
+) -> Path:
+    """Write `dataset` (save_to_disk) and its summary to `output_dir`; refuse a non-empty one unless told."""
+    out = check_output_dir(output_dir, overwrite)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tag = uuid.uuid4().hex[:8]
+    tmp = out.with_name(f".{out.name}.tmp-{tag}")
+    try:
+        tmp.mkdir()
+        # An empty split (test_size 0) needs one explicit shard: datasets writes none and can't read it back.
+        empty = {name: 1 for name, split in dataset.items() if len(split) == 0}
+        with quiet_datasets():
+            dataset.save_to_disk(str(tmp), num_shards=empty or None)
+        (tmp / SUMMARY_FILE).write_text(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        if out.exists():
+            old = out.with_name(f".{out.name}.old-{tag}")
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+def check_output_dir(output_dir: str | Path, overwrite: bool) -> Path:
+    """The output folder, if it may be written: absent, empty, or `overwrite` given."""
+    out = Path(output_dir).expanduser()
+    if out.exists() and not out.is_dir():
+        raise R1Error(f"output {out} is a file, not a folder", hint="choose another --output")
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise R1Error(
+            f"output folder {out} is not empty",
+            hint="pass --overwrite to replace it, or pick another --output",
+        )
+    return out
+
+
+def is_saved_dataset_dict(path: str | Path) -> bool:
+    path = Path(path).expanduser()
+    return path.is_dir() and (path / "dataset_dict.json").exists()
+
+
+def load_prepared(path: str | Path) -> tuple[datasets.DatasetDict, str]:
+    """A saved DatasetDict with `train` and `test`, and its mode ("prompt" or "sft"), checked."""
+    path = Path(path).expanduser()
+    try:
+        dataset = datasets.load_from_disk(str(path))
+    except (FileNotFoundError, ValueError, OSError, json.JSONDecodeError) as exc:
+        raise R1Error(f"cannot read the saved dataset in {path}: {exc}") from None
+    if not isinstance(dataset, datasets.DatasetDict):
+        raise R1Error(
+            f"{path} holds a single Dataset, not train/test splits", hint="run `r1 data prepare` on it"
+        )
+    missing = [s for s in SPLITS if s not in dataset]
+    if missing:
+        raise R1Error(f"{path} has no {' or '.join(missing)} split", hint="run `r1 data prepare` on it")
+    columns = dataset["train"].column_names
+    mode = "prompt" if all(c in columns for c in PROMPT_COLUMNS) else "sft"
+    if mode == "prompt":
+        validate_prompt_dataset(dataset, str(path))
+    else:
+        validate_sft_dataset(dataset, str(path))
+    return dataset, mode
+
+
+def read_summary(path: str | Path) -> PrepareSummary | None:
+    """The summary `r1 data prepare` saved next to the data, if any."""
+    file = Path(path).expanduser() / SUMMARY_FILE
+    if not file.exists():
+        return None
+    return PrepareSummary.from_dict(json.loads(file.read_text(encoding="utf-8")))
+
+
+def load_prompt_dataset(
+    data_cfg: dict[str, Any], source: str | None = None, *, tokenizer: Any = None
+) -> datasets.DatasetDict:
+    """R1-Zero GRPO data (train/test): a `r1 data prepare` folder, or any source prepared on the fly.
+
+    A prepared folder is used as saved; only `max_prompt_tokens` is applied again, when a tokenizer is
+    given (the trainer's own).
+    """
+    source = source or data_cfg.get("dataset") or None
+    if source and is_saved_dataset_dict(source):
+        columns = _train_columns(source)
+        if all(c in columns for c in PROMPT_COLUMNS):
+            dataset, _ = load_prepared(source)
+            limit = int(data_cfg.get("max_prompt_tokens") or 0)
+            if limit > 0 and tokenizer is not None:
+                tok = load_tokenizer(tokenizer, limit)
+                summary = PrepareSummary(source=str(source), mode="prompt")
+                dataset = datasets.DatasetDict(
+                    {s: drop_long_prompts(dataset[s], tok, limit, summary) for s in SPLITS}
+                )
+            return dataset
+        if any(c in columns for c in ("messages", "conversations", "completion")):
+            raise R1Error(
+                f"{source} holds SFT conversations, not problems with gold answers",
+                hint="GRPO needs prompt data: `r1 data prepare SOURCE` without --sft",
+            )
+    dataset, _ = prepare(data_cfg, source, sft=False, tokenizer=tokenizer)
+    return dataset
+
+
+def load_sft_dataset(data_cfg: dict[str, Any], source: str | None = None) -> datasets.DatasetDict:
+    """SFT data (train/test with `messages`, or `prompt` + `completion`): a prepared folder or any source."""
+    source = source or data_cfg.get("dataset") or None
+    if source and is_saved_dataset_dict(source):
+        columns = _train_columns(source)
+        if "messages" in columns or {"prompt", "completion"} <= set(columns):
+            return load_prepared(source)[0]
+    dataset, _ = prepare(data_cfg, source, sft=True)
+    return dataset
+
+
+def _train_columns(path: str | Path) -> list[str]:
+    """Column names of the saved train split, read from its metadata without loading any rows."""
+    info = Path(path).expanduser() / "train" / "dataset_info.json"
+    try:
+        features = json.loads(info.read_text(encoding="utf-8")).get("features") or {}
+    except (OSError, json.JSONDecodeError):
+        return []
+    return list(features)

@@ -1,0 +1,108 @@
+"""`r1 data prepare` through the real CLI entry point: shared files, options, overrides, errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import SHARED_DATA
+from typer.testing import CliRunner
+
+from r1cli.cli.data import split_source
+from r1cli.cli.main import app
+from r1cli.data import load_prepared, load_prompt_dataset
+
+runner = CliRunner()
+needs_data = pytest.mark.skipif(not SHARED_DATA.exists(), reason="../shared/data is not here")
+
+
+@needs_data
+def test_prepare_a_shared_file_then_train_reads_it(tmp_path):
+    out = tmp_path / "amc"
+    result = runner.invoke(
+        app, ["data", "prepare", str(SHARED_DATA / "math/amc23.jsonl"), "-o", str(out), "--test-size", "5"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == str(out)
+    assert "saved: 35 train + 5 test rows (prompt data)" in result.stderr
+    assert "integer" in result.stderr and "random 5 rows (seed 42)" in result.stderr
+    dataset = load_prompt_dataset({}, str(out))
+    assert dataset["train"].features["answer"].dtype == "string"
+    assert json.loads((out / "r1_prepare.json").read_text())["rows"] == {"train": 35, "test": 5}
+
+
+def test_default_source_options_and_recipe_overrides(tmp_path):
+    out = tmp_path / "add"
+    args = [
+        "data",
+        "prepare",
+        "-o",
+        str(out),
+        "--max-rows",
+        "50",
+        "--seed",
+        "7",
+        "--data.synthetic_size",
+        "60",
+    ]
+    result = runner.invoke(app, [*args, "--data.synthetic_max", "9", "--data.system_prompt", "Be brief."])
+    assert result.exit_code == 0, result.output
+    dataset, mode = load_prepared(out)
+    assert mode == "prompt" and (len(dataset["train"]), len(dataset["test"])) == (45, 5)
+    row = dataset["train"][0]
+    assert row["prompt"][0] == {"role": "system", "content": "Be brief."}
+    assert int(row["answer"]) <= 18
+
+
+def test_refuses_to_overwrite_unless_asked(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("old")
+    args = ["data", "prepare", "synthetic:addition", "-o", str(out), "--data.synthetic_size", "20"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert "r1: error: output folder" in result.stderr and "--overwrite" in result.stderr
+    assert (out / "keep.txt").exists()
+    result = runner.invoke(app, [*args, "--overwrite"])
+    assert result.exit_code == 0, result.output
+    assert not (out / "keep.txt").exists() and (out / "dataset_dict.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "extra", "message"),
+    [
+        (b'{"question": "a", "answer": "1"}\n{"question": \n', [], "rows.jsonl:2: malformed JSON"),
+        (b'{"question": "a", "answer": "1"}\n', ["--answer-column", "answr"], "did you mean 'answer'?"),
+        (b'{"q": "a", "answer": "1"}\n', [], "no problem column found"),
+        (b'{"question": "a", "answer": "1"}\n', ["--test-size", "1.5"], "data.test_size 1.5"),
+    ],
+)
+def test_bad_input_is_one_error_line(tmp_path, content, extra, message):
+    (tmp_path / "rows.jsonl").write_bytes(content)
+    result = runner.invoke(
+        app, ["data", "prepare", str(tmp_path / "rows.jsonl"), "-o", str(tmp_path / "o"), *extra]
+    )
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("r1: error:") and message in lines[0]
+    assert not (tmp_path / "o").exists()
+
+
+def test_unreachable_hub_says_what_to_do(tmp_path):
+    result = runner.invoke(app, ["data", "prepare", "openai/gsm8k", "-o", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert "cannot reach the Hugging Face Hub to load 'openai/gsm8k'" in result.stderr
+    assert "local .jsonl" in result.stderr
+
+
+def test_unknown_recipe_key_is_refused(tmp_path):
+    result = runner.invoke(app, ["data", "prepare", "-o", str(tmp_path / "o"), "--data.test_sise", "0.2"])
+    assert result.exit_code == 1 and "data.test_size" in result.stderr
+
+
+def test_source_is_found_anywhere_among_the_overrides():
+    assert split_source(["--data.seed", "3", "a.jsonl"]) == ("a.jsonl", ["--data.seed", "3"])
+    assert split_source(["a.jsonl", "--data.seed=3"]) == ("a.jsonl", ["--data.seed=3"])
+    lists = ["--rewards.functions", "[accuracy,", "format]", "b.jsonl"]
+    assert split_source(lists) == ("b.jsonl", lists[:3])
+    assert split_source(["--data.seed", "3"]) == (None, ["--data.seed", "3"])
