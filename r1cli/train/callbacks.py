@@ -1,0 +1,365 @@
+"""The training log of `r1 train zero`: a compact summary per logging step, reward trends, examples, kept checkpoints.
+
+    recorder = RewardRecorder(names, weights)
+    trainer = GRPOTrainer(..., reward_funcs=recorder.wrap(funcs),
+                          callbacks=build_callbacks(recipe.section("logging"), recorder, output_dir))
+    quiet_trainer_output(trainer)
+
+Every logging step (and evaluation), the main process appends one JSON object to
+`<output_dir>/metrics.jsonl` (TRL's keys as logged, `step`, and r1's own under `r1/`), adds the
+`r1/` metrics to the logs that the `report_to` integrations receive, and prints a summary on
+stderr (a rich panel, or one plain line with `[logging] rich = false`). The `[logging]` section
+also sets the reward-trend alerts (`trend_window`, `trend_threshold`), the best/worst examples
+(`examples_every`) and the checkpoints kept beyond `save_total_limit`: `checkpoint-<step>` with
+`step` a multiple of `keep_checkpoint_every` is hard-linked into `<output_dir>/kept/`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import shutil
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
+from transformers.trainer_callback import DefaultFlowCallback, PrinterCallback, ProgressCallback
+
+from r1cli.errors import R1Error
+from r1cli.train.stats import Example, RewardRecorder, SampleWindow, system_metrics
+from r1cli.train.summary import (
+    as_number,
+    render_examples_panel,
+    render_examples_text,
+    render_line,
+    render_other,
+    render_panel,
+)
+
+__all__ = ["RewardRecorder", "build_callbacks", "quiet_trainer_output"]
+
+METRICS_FILE = "metrics.jsonl"
+KEPT_DIR = "kept"
+
+
+def _is_train_step(logs: dict[str, Any]) -> bool:
+    """A training-step log (not the eval one, not the end-of-training summary)."""
+    return "train_runtime" not in logs and not any(key.startswith("eval_") for key in logs)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # NaN/inf are not JSON
+    return value
+
+
+@contextlib.contextmanager
+def _above_progress_bar() -> Iterator[None]:
+    """Clear transformers' tqdm bar while we print on stderr, then redraw it below."""
+    try:
+        from tqdm import tqdm
+    except ImportError:  # pragma: no cover - tqdm comes with transformers
+        yield
+        return
+    with tqdm.external_write_mode(file=sys.stderr):
+        yield
+
+
+def trim_metrics_file(path: Path, global_step: int) -> None:
+    """Drop lines logged after `global_step`: a resumed run continues the file from its checkpoint."""
+    if not path.is_file():
+        return
+    lines = path.read_text().splitlines(keepends=True)
+    kept = [line for line in lines if _line_step(line) <= global_step]
+    if len(kept) != len(lines):
+        path.write_text("".join(kept))
+
+
+def _line_step(line: str) -> int:
+    try:
+        return int(json.loads(line).get("step", 0))
+    except (ValueError, AttributeError, TypeError):
+        return 0
+
+
+class MetricsLogCallback(TrainerCallback):
+    """Adds r1/ metrics to each log, appends it to metrics.jsonl and prints the step summary."""
+
+    def __init__(self, recorder: RewardRecorder, output_dir: str | Path, rich: bool = True):
+        self.recorder = recorder
+        self.path = Path(output_dir) / METRICS_FILE
+        self.rich = rich
+        self.console = Console(stderr=True, highlight=False)
+        self.last_window: SampleWindow | None = None  # the training window of the latest log
+        self._window_start = time.perf_counter()
+        self._window_step = 0
+
+    def on_train_begin(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs):
+        self._window_start, self._window_step = time.perf_counter(), state.global_step
+        if state.is_world_process_zero:
+            trim_metrics_file(self.path, state.global_step)
+            system_metrics()  # the first CPU reading of psutil is meaningless: take it now
+
+    def on_log(
+        self, args: TrainingArguments, state: TrainerState, control: TrainerControl, logs=None, **kwargs
+    ):
+        if logs is None:
+            return
+        train_step = _is_train_step(logs)
+        window = self.recorder.consume() if "train_runtime" not in logs else SampleWindow()
+        self.last_window = window if train_step else None
+        now, steps = time.perf_counter(), state.global_step - self._window_step
+        seconds = now - self._window_start
+        self._window_start, self._window_step = now, state.global_step
+        if not state.is_world_process_zero:
+            return
+        if train_step:
+            extra = window.metrics()
+            if window.samples and seconds > 0:
+                # Every rank generates the same number of samples; counts here are this rank's.
+                extra["r1/samples_per_s"] = window.samples * args.world_size / seconds
+                if window.tokens_known:
+                    extra["r1/tokens_per_s"] = window.completion_tokens * args.world_size / seconds
+            if steps > 0:
+                extra["r1/wall_time_per_step"] = seconds / steps
+            extra.update(system_metrics())
+        else:
+            extra = window.metrics(prefix="eval_r1/") if "train_runtime" not in logs else {}
+        logs.update(extra)  # the report_to integrations see these when they run after us
+        if "train_runtime" not in logs:  # the end-of-training summary is not a logging step
+            self._append({"step": state.global_step, **logs})
+        with _above_progress_bar():
+            if train_step and self.rich:
+                self.console.print(render_panel(state, logs, window, self.recorder))
+            elif train_step:
+                print(render_line(state, logs, window, self.recorder), file=sys.stderr, flush=True)
+            else:
+                print(render_other(state, logs), file=sys.stderr, flush=True)
+
+    def _append(self, record: dict[str, Any]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        line = json.dumps({k: _json_value(v) for k, v in record.items()}, default=str, allow_nan=False)
+        with self.path.open("a") as f:
+            f.write(line + "\n")
+
+
+# ---- trends and examples ------------------------------------------------------------------------
+
+
+class RewardTrendCallback(TrainerCallback):
+    """Alerts when a reward's mean over the last `window` steps differs from the window before by > threshold."""
+
+    def __init__(
+        self, recorder: RewardRecorder, window: int = 10, threshold: float = 0.10, rich: bool = True
+    ):
+        self.recorder, self.window, self.threshold, self.rich = recorder, window, threshold, rich
+        self.console = Console(stderr=True, highlight=False)
+        self.alerts: list[str] = []
+        self._open_id: int | None = None
+        self._sums: dict[str, list[float]] = {}  # key -> [sum, count] of the open window
+        self._previous: dict[str, float] = {}
+
+    def on_log(
+        self, args: TrainingArguments, state: TrainerState, control: TrainerControl, logs=None, **kwargs
+    ):
+        if not logs or not _is_train_step(logs) or state.global_step <= 0:
+            return
+        step, messages = state.global_step, []
+        window_id = (step - 1) // self.window
+        if self._open_id is not None and window_id != self._open_id:
+            messages += self._close(step)
+        self._open_id = window_id
+        for key, value in logs.items():
+            if (key == "reward" or (key.startswith("rewards/") and key.endswith("/mean"))) and (
+                (v := as_number(value)) is not None
+            ):
+                acc = self._sums.setdefault(key, [0.0, 0])
+                acc[0] += v
+                acc[1] += 1
+        if step % self.window == 0:
+            messages += self._close(step)
+        self.alerts += messages
+        if messages and state.is_world_process_zero:
+            with _above_progress_bar():
+                for message in messages:
+                    if self.rich:
+                        style = "green" if "↑" in message else "red"
+                        self.console.print(Text(message, style=style))
+                    else:
+                        print(message, file=sys.stderr, flush=True)
+
+    def _close(self, step: int) -> list[str]:
+        means = {key: total / count for key, (total, count) in self._sums.items() if count}
+        messages = []
+        for key, new in means.items():
+            if (old := self._previous.get(key)) is None or new == old:
+                continue
+            label = "total" if key == "reward" else self.recorder.label(key[8:-5])
+            arrow = "↑" if new > old else "↓"
+            if abs(old) > 1e-8:
+                change = (new - old) / abs(old)
+                if abs(change) <= self.threshold:
+                    continue
+                amount = f"{change:+.1%}"
+            elif abs(new - old) > self.threshold:
+                amount = f"{new - old:+.3f}"
+            else:
+                continue
+            messages.append(
+                f"step {step} trend: {label} {arrow} {amount} ({old:.3f} → {new:.3f}) over {self.window} steps"
+            )
+        if means:
+            self._previous = means
+        self._sums, self._open_id = {}, None
+        return messages
+
+
+class ExamplesCallback(TrainerCallback):
+    """Every `every` steps, the best and worst completion (by weighted total) since the last print."""
+
+    def __init__(self, source: MetricsLogCallback, every: int, rich: bool = True):
+        self.source, self.every, self.rich = source, every, rich
+        self.console = Console(stderr=True, highlight=False)
+        self.best: Example | None = None
+        self.worst: Example | None = None
+        self.samples = 0
+        self._due = every
+
+    def on_train_begin(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs):
+        self._due = (state.global_step // self.every + 1) * self.every
+
+    def on_log(
+        self, args: TrainingArguments, state: TrainerState, control: TrainerControl, logs=None, **kwargs
+    ):
+        window = self.source.last_window
+        if window is None or not logs or not _is_train_step(logs):
+            return
+        self.samples += window.samples
+        if window.best is not None and (self.best is None or window.best.total > self.best.total):
+            self.best = window.best
+        if window.worst is not None and (self.worst is None or window.worst.total < self.worst.total):
+            self.worst = window.worst
+        if state.global_step < self._due:
+            return
+        self._due = (state.global_step // self.every + 1) * self.every
+        if state.is_world_process_zero and self.best is not None and self.worst is not None:
+            with _above_progress_bar():
+                self._print(state.global_step)
+        self.best, self.worst, self.samples = None, None, 0
+
+    def _print(self, step: int) -> None:
+        title = f"examples · step {step} · best and worst of {self.samples} samples"
+        if self.rich:
+            self.console.print(render_examples_panel(title, self.best, self.worst))
+        else:
+            print(render_examples_text(title, self.best, self.worst), file=sys.stderr, flush=True)
+
+
+# ---- checkpoints --------------------------------------------------------------------------------
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:  # another filesystem, or no hard links there
+        shutil.copy2(src, dst)
+
+
+class KeepCheckpointsCallback(TrainerCallback):
+    """Hard-links every checkpoint whose step is a multiple of `every` into `<output_dir>/kept/`.
+
+    The Trainer's own rotation (`save_total_limit`) and resume (`checkpoint-*` in the output
+    directory) never look into `kept/`, and deleting the original leaves the links intact.
+    """
+
+    def __init__(self, every: int):
+        self.every = every
+        self.kept: list[Path] = []
+
+    def on_save(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs):
+        if state.global_step <= 0 or state.global_step % self.every:
+            return
+        import torch.distributed as dist
+
+        if dist.is_available() and dist.is_initialized():
+            dist.barrier()  # every rank has written its part of the checkpoint
+        if not state.is_world_process_zero:
+            return
+        source = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+        if not source.is_dir():
+            return
+        target = Path(args.output_dir) / KEPT_DIR / source.name
+        partial = target.with_name(f".{source.name}.partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(source, partial, copy_function=_link_or_copy)
+        shutil.rmtree(target, ignore_errors=True)
+        partial.rename(target)
+        self.kept.append(target)
+
+
+# ---- wiring -------------------------------------------------------------------------------------
+
+
+def _setting(cfg: dict[str, Any], key: str, default: Any, minimum: float) -> Any:
+    value = cfg.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
+        raise R1Error(
+            f"logging.{key} = {value!r} must be a number >= {minimum}", hint=f"the default is {default}"
+        )
+    return value
+
+
+def build_callbacks(
+    logging_cfg: dict, recorder: RewardRecorder, output_dir: str | Path
+) -> list[TrainerCallback]:
+    """The callbacks of the recipe's [logging] section, in order: metrics+summary, trends, examples, checkpoints."""
+    rich = bool(logging_cfg.get("rich", True))
+    trend_window = int(_setting(logging_cfg, "trend_window", 10, 0))
+    trend_threshold = float(_setting(logging_cfg, "trend_threshold", 0.10, 0))
+    examples_every = int(_setting(logging_cfg, "examples_every", 10, 0))
+    keep_every = int(_setting(logging_cfg, "keep_checkpoint_every", 0, 0))
+    metrics = MetricsLogCallback(recorder, output_dir, rich=rich)
+    callbacks: list[TrainerCallback] = [metrics]
+    if trend_window > 0:
+        callbacks.append(RewardTrendCallback(recorder, trend_window, trend_threshold, rich=rich))
+    if examples_every > 0:
+        callbacks.append(ExamplesCallback(metrics, examples_every, rich=rich))
+    if keep_every > 0:
+        callbacks.append(KeepCheckpointsCallback(keep_every))
+    return callbacks
+
+
+class BarOnlyProgressCallback(ProgressCallback):
+    """transformers' tqdm bar (on stderr) without the log dict it writes to stdout every logging step."""
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        return None
+
+
+def quiet_trainer_output(trainer: Any) -> None:
+    """Keep stdout for data, and let the report_to integrations see r1's metrics.
+
+    Replaces transformers' ProgressCallback (its bar is on stderr, but it writes each log dict to
+    stdout) with the bar alone, and removes PrinterCallback (`disable_tqdm=True`: print(dict)).
+    Moves r1's MetricsLogCallback right after DefaultFlowCallback, ahead of the integrations
+    (wandb, tensorboard, ...): callbacks run in order and share one `logs` dict, so the `r1/`
+    metrics it adds reach them too.
+    """
+    callbacks = trainer.callback_handler.callbacks
+    for i, callback in enumerate(list(callbacks)):
+        if type(callback) is ProgressCallback:
+            callbacks[i] = BarOnlyProgressCallback(max_str_len=callback.max_str_len)
+    callbacks[:] = [cb for cb in callbacks if type(cb) is not PrinterCallback]
+    ours = [cb for cb in callbacks if isinstance(cb, MetricsLogCallback)]
+    rest = [cb for cb in callbacks if not isinstance(cb, MetricsLogCallback)]
+    flow = [i for i, cb in enumerate(rest) if isinstance(cb, DefaultFlowCallback)]
+    at = flow[0] + 1 if flow else 0
+    callbacks[:] = rest[:at] + ours + rest[at:]
