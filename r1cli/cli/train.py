@@ -41,7 +41,14 @@ def zero(
 
 
 def _report(result) -> None:
+    """One closing line on stderr (main process only); the output directory on stdout."""
+    import os
+
     from rich.console import Console
+
+    if int(os.environ.get("RANK", "0")) != 0:
+        return
+    typer.echo(str(result.output_dir))
 
     console = Console(stderr=True)
     rewards = {k: v for k, v in result.metrics.items() if k.startswith("rewards/") and k.endswith("/mean")}

@@ -192,14 +192,16 @@ def _fold_deprecated_aliases(recipe: Recipe) -> None:
             recipe.notes.append(f"{old} is deprecated in transformers 5: using {new}")
 
 
-def _fit_dataloader(recipe: Recipe) -> None:
+def _fit_device(recipe: Recipe) -> None:
+    """Without a GPU: say so to trl (use_cpu, which also makes torchrun on CPU real gloo DDP), no pinning."""
     import torch
 
-    if not torch.cuda.is_available():
-        for section in ("grpo", "sft"):
-            key = f"{section}.dataloader_pin_memory"
+    if torch.cuda.is_available():
+        return
+    for section in ("grpo", "sft"):
+        for key, value in ((f"{section}.use_cpu", True), (f"{section}.dataloader_pin_memory", False)):
             if recipe.sources.get(key, "default") == "default":
-                recipe.set(key, False, HARDWARE_SOURCE)  # pinned memory needs a GPU
+                recipe.set(key, value, HARDWARE_SOURCE)
 
 
 def validate_recipe(recipe: Recipe) -> Recipe:
@@ -211,5 +213,5 @@ def validate_recipe(recipe: Recipe) -> Recipe:
     _check_grpo_batch(recipe)
     _check_model(recipe)
     _fit_precision(recipe)
-    _fit_dataloader(recipe)
+    _fit_device(recipe)
     return recipe

@@ -108,8 +108,9 @@ def test_resume_without_a_checkpoint_is_refused(tmp_path: Path) -> None:
 
 def test_sigkill_then_resume_ends_at_the_planned_step(tmp_path: Path) -> None:
     out = tmp_path / "killed"
-    args = [*R1, "train", "zero", "--output-dir", str(out), *FAST, "--grpo.max_steps", "8", "--grpo.save_steps", "2"]
-    args += ["--grpo.save_total_limit", "10", "--grpo.lr_scheduler_type", "linear"]
+    base = [*R1, "train", "zero", "--output-dir", str(out), *FAST, "--grpo.save_steps", "2"]
+    base += ["--grpo.save_total_limit", "10", "--grpo.lr_scheduler_type", "linear"]
+    args = [*base, "--grpo.max_steps", "8"]
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 240
     while not (out / "checkpoint-2" / "trainer_state.json").exists():
@@ -120,7 +121,8 @@ def test_sigkill_then_resume_ends_at_the_planned_step(tmp_path: Path) -> None:
     process.wait()
     assert not (out / "checkpoint-8").exists()
 
-    changed = subprocess.run([*args[:-2], "--grpo.max_steps", "12", "--resume"], capture_output=True, text=True)
+    # A linear schedule planned for 8 steps cannot be stretched to 12 on resume: refused, nothing touched.
+    changed = subprocess.run([*base, "--grpo.max_steps", "12", "--resume"], capture_output=True, text=True)
     assert changed.returncode == 1 and "planned with" in changed.stderr
 
     resumed = subprocess.run([*args, "--resume"], capture_output=True, text=True)
