@@ -103,3 +103,23 @@ def test_shipped_recipes_validate(name: str) -> None:
     load_recipe(path, None, [], environ={})
     for profile in ("test",):
         load_recipe(path, profile, [], environ={})
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("single_gpu.yaml", "NO"),
+        ("multi_gpu.yaml", "MULTI_GPU"),
+        ("zero2.yaml", "DEEPSPEED"),
+        ("zero3.yaml", "DEEPSPEED"),
+        ("fsdp.yaml", "FSDP"),
+    ],
+)
+def test_shipped_accelerate_configs_load(name: str, kind: str) -> None:
+    from pathlib import Path
+
+    from accelerate.commands.config.config_args import load_config_from_file
+
+    config = load_config_from_file(str(Path(__file__).parents[2] / "recipes" / "accelerate" / name))
+    assert config.distributed_type.value == kind
+    assert config.mixed_precision == "bf16"
