@@ -55,7 +55,10 @@ print(json.dumps([b - a for a, b in zip(stamps, stamps[1:])]))
 
 def run_bare(steps: int, workdir: Path) -> list[float]:
     result = subprocess.run(
-        [sys.executable, "-c", BARE, str(workdir / "bare"), str(steps)], capture_output=True, text=True, check=True
+        [sys.executable, "-c", BARE, str(workdir / "bare"), str(steps)],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
 

@@ -133,6 +133,12 @@ def _check_model(recipe: Recipe) -> None:
 def _check_numbers(recipe: Recipe) -> None:
     for key in ("grpo.learning_rate", "sft.learning_rate"):
         _require(recipe.get(key) > 0, recipe, key, "learning rate must be positive")
+        default = recipe.sources[key] == "default"
+        if default and key.startswith(recipe.stage) and recipe.get("model.name_or_path") != "r1-tiny":
+            recipe.notes.append(
+                f"{key} = {recipe.get(key):g} is the default for the randomly initialised r1-tiny: "
+                "pretrained models usually want 1e-6..5e-5"
+            )
     test_size = recipe.get("data.test_size")
     _require(
         (isinstance(test_size, int) and test_size >= 0) or 0 < test_size < 1,
