@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from r1cli import __version__
-from r1cli.cli import config, data, model, train
+from r1cli.cli import config, data, model, reward, train
 from r1cli.cli.errors import R1Group
 
 app = typer.Typer(
@@ -27,6 +27,7 @@ app.add_typer(config.app, name="config")
 app.add_typer(train.app, name="train")
 app.add_typer(model.app, name="model")
 app.add_typer(data.app, name="data")
+app.add_typer(reward.app, name="reward")
 
 
 def _print_version(value: bool) -> None:

@@ -1,0 +1,210 @@
+r"""Rows/s of `r1 reward score --rewards accuracy` against the seed's accuracy reward, whole process each.
+
+    python benchmarks/reward_throughput.py                 # GSM8K + Minerva, then each alone
+    python benchmarks/reward_throughput.py --repeat 3      # best of 3 runs per side
+
+Builds realistic files from the real data in ../shared/data: GSM8K test problems (golds rewritten
+MATH-style, `... The answer is $\boxed{18}$.`, because the seed's LaTeX-only gold parsing gives every
+`#### 18` gold a neutral 0.5) and Minerva problems (their `\boxed{}` solutions), each with several
+plausible chain-of-thought completions, right and wrong, as chat messages (the seed reads
+`completion[0]["content"]`). Most answers are boxed; about 10% are a bare `<answer>18</answer>`, which
+the seed cannot read (it scores 0) and r1 can.
+
+Both sides run as subprocesses, timed from start to exit (imports and worker start-up included): the
+baseline is the seed's `accuracy_reward` reimplemented faithfully below (single process; one batch call;
+only `equations=True` is dropped from its normalization, which math-verify 0.9 ignores apart from a
+warning printed per call, a cost not charged to the seed). Prints rows/s of both, the ratio, and how
+often the verdicts agree (seed 1.0/0.0/0.5 against r1 1.0/0.0/null).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def seed_accuracy_reward(completions, solution, **kwargs):
+    """The seed's accuracy reward (its section "Accuracy Reward"), minus the deprecated `equations=True`."""
+    from latex2sympy2_extended import NormalizationConfig
+    from math_verify import LatexExtractionConfig, parse, verify
+
+    contents = [completion[0]["content"] for completion in completions]
+    rewards = []
+    for content, sol in zip(contents, solution, strict=True):
+        gold_parsed = parse(sol, extraction_mode="first_match", extraction_config=[LatexExtractionConfig()])
+        if gold_parsed:
+            answer_parsed = parse(
+                content,
+                extraction_config=[
+                    LatexExtractionConfig(
+                        normalization_config=NormalizationConfig(
+                            nits=False, malformed_operators=False, basic_latex=True, boxed="all", units=True
+                        ),
+                        boxed_match_priority=0,
+                        try_extract_without_anchor=False,
+                    )
+                ],
+                extraction_mode="first_match",
+            )
+            reward = float(verify(answer_parsed, gold_parsed))
+        else:
+            reward = 0.5
+            print("Warning: Failed to parse gold solution:", sol)
+        rewards.append(reward)
+    return rewards
+
+
+def run_baseline(path: Path, out: Path) -> None:
+    """Subprocess side: score `path` with the seed's reward, write the rewards as a JSON list."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    rewards = seed_accuracy_reward([r["completion"] for r in rows], [r["solution"] for r in rows])
+    out.write_text(json.dumps(rewards))
+
+
+def _perturb(answer: str, rng: random.Random) -> str:
+    """A plausible wrong answer: an arithmetic slip on a number, a wrong coefficient in an expression."""
+    if re.fullmatch(r"-?\d+", answer):
+        return str(int(answer) + rng.choice([1, -1, 2, 10, int(answer) or 3]))
+    try:
+        value = float(answer)
+    except ValueError:
+        digits = [m.start() for m in re.finditer(r"\d", answer)]
+        if not digits:
+            return f"2 {answer}"
+        at = rng.choice(digits)
+        return answer[:at] + str((int(answer[at]) + rng.choice([1, 2, 7])) % 10) + answer[at + 1 :]
+    return f"{value * rng.choice([1.5, 0.5, 2.0, 3.0]):.3g}"
+
+
+def _completion(think: str, answer: str, boxed: bool) -> list[dict[str, str]]:
+    final = f"The answer is $\\boxed{{{answer}}}$." if boxed else answer
+    return [{"role": "assistant", "content": f"<think>\n{think}\n</think>\n<answer>\n{final}\n</answer>"}]
+
+
+def build_rows(rng: random.Random, gsm8k_per_problem: int, minerva_per_problem: int) -> list[dict]:
+    """Realistic scoring rows: several completions per problem, about half right, 90% boxed."""
+    rows = []
+    gsm8k = [json.loads(line) for line in (SHARED_DATA / "gsm8k" / "test.jsonl").open(encoding="utf-8")]
+    for index, problem in enumerate(gsm8k if gsm8k_per_problem else []):
+        reasoning, final = problem["answer"].split("####")
+        steps = [re.sub(r"<<[^>]*>>", "", line).strip() for line in reasoning.strip().splitlines()]
+        gold = final.strip().replace(",", "")
+        solution = "\n".join(steps) + f"\nThe answer is $\\boxed{{{gold}}}$."
+        think = "\n".join(f"Step {i + 1}: {step}" for i, step in enumerate(steps))
+        for k in range(gsm8k_per_problem):
+            answer = gold if rng.random() < 0.5 else _perturb(gold, rng)
+            boxed = rng.random() < 0.9
+            rows.append(
+                {
+                    "id": f"gsm8k-{index}-{k}",
+                    "completion": _completion(think, answer, boxed),
+                    "solution": solution,
+                }
+            )
+    minerva = [
+        json.loads(line) for line in (SHARED_DATA / "math" / "minerva_math.jsonl").open(encoding="utf-8")
+    ]
+    for index, problem in enumerate(minerva if minerva_per_problem else []):
+        gold = _last_boxed(problem["solution"])
+        think = problem["solution"].replace("\\boxed", "")
+        for k in range(minerva_per_problem):
+            answer = gold if rng.random() < 0.5 else _perturb(gold, rng)
+            boxed = rng.random() < 0.9
+            rows.append(
+                {
+                    "id": f"minerva-{index}-{k}",
+                    "completion": _completion(think, answer, boxed),
+                    "solution": problem["solution"],
+                }
+            )
+    return rows
+
+
+def _last_boxed(text: str) -> str:
+    start = text.rindex("\\boxed{") + len("\\boxed{")
+    depth = 1
+    for end in range(start, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[end], 0)
+        if depth == 0:
+            return text[start:end]
+    raise ValueError("unbalanced \\boxed")
+
+
+def _timed(command: list[str]) -> float:
+    started = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        sys.exit(f"failed ({result.returncode}): {' '.join(command)}\n{result.stderr[-2000:]}")
+    return seconds
+
+
+def compare(rows: list[dict], workdir: Path, label: str, repeat: int, workers: int) -> None:
+    data = workdir / f"{label}.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    seed_out, r1_out = workdir / f"{label}.seed.json", workdir / f"{label}.r1.jsonl"
+    r1 = Path(sys.executable).with_name("r1")
+    seed_cmd = [sys.executable, __file__, "--baseline", str(data), str(seed_out)]
+    r1_cmd = [str(r1), "reward", "score", str(data), "--rewards", "accuracy", "-o", str(r1_out)]
+    r1_cmd += ["--rewards.workers", str(workers)]
+    seed_s = min(_timed(seed_cmd) for _ in range(repeat))
+    r1_s = min(_timed(r1_cmd) for _ in range(repeat))
+
+    seed = json.loads(seed_out.read_text())
+    ours = [json.loads(line)["rewards"]["accuracy"] for line in r1_out.read_text().splitlines()]
+    boxed = ["boxed" in r["completion"][0]["content"] for r in rows]
+    same = [(0.5 if o is None else o) == s for s, o in zip(seed, ours, strict=True)]
+    agree_boxed = sum(a for a, b in zip(same, boxed, strict=True) if b)
+    agree_bare = sum(a for a, b in zip(same, boxed, strict=True) if not b)
+    n, nb = len(rows), sum(boxed)
+    load = os.getloadavg()[0]
+    print(f"\n== {label}: {n} rows, {len({r['solution'] for r in rows})} distinct golds (load {load:.1f}) ==")
+    print(f"seed accuracy_reward (1 process): {seed_s:6.2f} s  {n / seed_s:7.0f} rows/s")
+    print(f"r1 reward score (workers={workers}):   {r1_s:6.2f} s  {n / r1_s:7.0f} rows/s")
+    print(f"speed-up: {seed_s / r1_s:.2f}x (whole process against whole process)")
+    print(f"verdicts agree on boxed answers: {agree_boxed}/{nb} ({100 * agree_boxed / max(nb, 1):.1f}%)")
+    print(
+        f"verdicts agree on bare answers:  {agree_bare}/{n - nb} "
+        f"(the seed cannot read an answer outside \\boxed; r1 scores "
+        f"{sum(o == 1.0 for o, b in zip(ours, boxed, strict=True) if not b)} of them correct, the seed "
+        f"{sum(s == 1.0 for s, b in zip(seed, boxed, strict=True) if not b)})"
+    )
+    nulls = sum(o is None for o in ours)
+    print(f"r1 nulls: {nulls}; seed 0.5s: {sum(s == 0.5 for s in seed)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--baseline", nargs=2, type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--gsm8k-per-problem", type=int, default=3)
+    parser.add_argument("--minerva-per-problem", type=int, default=4)
+    parser.add_argument("--repeat", type=int, default=1, help="runs per side; the fastest counts")
+    parser.add_argument("--workers", type=int, default=0, help="r1 worker processes (0 = one per core)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    if args.baseline:
+        run_baseline(*args.baseline)
+        return
+    rng = random.Random(args.seed)
+    with tempfile.TemporaryDirectory() as workdir:
+        mixed = build_rows(rng, args.gsm8k_per_problem, args.minerva_per_problem)
+        compare(mixed, Path(workdir), "gsm8k+minerva", args.repeat, args.workers)
+        for source in ("gsm8k", "minerva"):
+            subset = [r for r in mixed if r["id"].startswith(source)]
+            compare(subset, Path(workdir), f"{source}-only", args.repeat, args.workers)
+
+
+if __name__ == "__main__":
+    main()

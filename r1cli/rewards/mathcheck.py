@@ -1,0 +1,271 @@
+"""Math verification of one (gold, answer) pair with math-verify: the code that runs in worker processes.
+
+Both sides are short answer strings already cut out of their texts by `r1cli.rewards.answers`, so
+math-verify only parses a few characters instead of scanning a whole chain of thought. Its own
+`signal.alarm` timeouts are switched off (they only work in a main thread); the hard limit is enforced
+by `r1cli.rewards.verifier`, which kills a worker that runs past it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import os
+import random
+import re
+import signal
+import socket
+
+from latex2sympy2_extended import NormalizationConfig
+from math_verify import ExprExtractionConfig, LatexExtractionConfig, grader, parse, verify
+from sympy import Derivative, Expr, Integral, S, Subs
+from sympy.core.function import AppliedUndef
+
+# math-verify warns once that its timeout is off: the verifier enforces it, so the note is noise.
+logging.getLogger("math_verify").setLevel(logging.ERROR)
+
+# math-verify's full normalization (the seed turns off `nits` and `malformed_operators`, which loses
+# answers such as `\frac12`; its `equations=True` is deprecated and a no-op apart from a warning).
+_NORMALIZATION = NormalizationConfig(
+    basic_latex=True, units=True, malformed_operators=True, nits=True, boxed="all"
+)
+_LATEX = [LatexExtractionConfig(normalization_config=_NORMALIZATION, boxed_match_priority=0)]
+_LATEX_OR_EXPR = [LatexExtractionConfig(normalization_config=_NORMALIZATION), ExprExtractionConfig()]
+_PROSE_RE = re.compile(r"(?<![\\a-zA-Z])[A-Za-z]{3,}")
+_SCIENTIFIC_RE = re.compile(r"^(-?\d+(?:\.\d+)?)[eE]([+-]?\d+)$")
+
+
+def _has_sympy(parsed: list) -> bool:
+    return any(not isinstance(item, str) for item in parsed)
+
+
+@functools.lru_cache(maxsize=65536)
+def parse_answer(answer: str) -> tuple:
+    r"""Parse a short answer string (`18`, `\frac{1}{2}`, `x = 5`, `42 apples`) into math-verify's form.
+
+    LaTeX-looking answers are parsed as the content of a `\boxed{}`; answers with prose in them go through
+    math-verify's own anchored extraction. Cached: golds and common answers repeat.
+    """
+    scientific = _SCIENTIFIC_RE.match(answer)
+    if scientific:
+        answer = f"{scientific.group(1)} \\times 10^{{{int(scientific.group(2))}}}"
+    if _PROSE_RE.search(re.sub(r"\\[a-zA-Z]+", "", answer)):
+        parsed = parse(answer, _LATEX_OR_EXPR, parsing_timeout=None)
+        if _has_sympy(parsed):
+            return tuple(parsed)
+    boxed = parse(f"\\boxed{{{answer}}}", _LATEX, parsing_timeout=None)
+    if not _has_sympy(boxed):
+        # `-1./3` is no LaTeX but a plain expression; only taken when it is the whole answer, not a
+        # number picked out of LaTeX that failed to parse (`2` out of `\hbar \omega(v+1 / 2)`).
+        plain = parse(answer, _LATEX_OR_EXPR, parsing_timeout=None)
+        if _has_sympy(plain) and _squeeze(plain[-1]) == _squeeze(answer):
+            return tuple(plain)
+    return tuple(boxed)
+
+
+def _squeeze(text: object) -> str:
+    return re.sub(r"\s+", "", str(text))
+
+
+def _random_value(unknown: object, rng: random.Random) -> complex | float:
+    """A random value in the unknown's domain: complex if it is not real, negative if not positive."""
+    magnitude = rng.uniform(0.3, 1.7)
+    if getattr(unknown, "is_real", None) is False:
+        return complex(magnitude, rng.uniform(0.3, 1.7))
+    if getattr(unknown, "is_positive", None) is False:
+        return -magnitude
+    return magnitude
+
+
+def numerically_different(a: object, b: object) -> bool:
+    """True when a - b is clearly non-zero at two random points, so no simplification can make it 0.
+
+    Symbols get random values in their domain (non-real symbols complex ones); applications of undefined
+    functions (`u(t)`, `I(0)`) are opaque to simplify and get random values too. Anything that does not
+    evaluate to a finite number is "not shown different" (False), except a difference holding `zoo` or
+    `nan`, which simplify can never turn into 0.
+    """
+    if not (isinstance(a, Expr) and isinstance(b, Expr)):
+        return False
+    difference = a - b
+    if difference.has(S.ComplexInfinity, S.NaN):
+        return True
+    if difference.has(Derivative, Integral, Subs):
+        return False
+    unknowns = list(difference.free_symbols) + list(difference.atoms(AppliedUndef))
+    if any(getattr(x, "is_integer", None) for x in unknowns):
+        return False
+    rng = random.Random(len(unknowns))
+    for _ in range(2):
+        point = {x: _random_value(x, rng) for x in unknowns}
+        try:
+            values = [complex(e.subs(point).evalf(15)) for e in (difference, a, b)]
+        except (TypeError, ValueError, ArithmeticError, AttributeError):
+            return False
+        if any(v != v or abs(v) == float("inf") for v in values):  # nan / infinity
+            return False
+        scale = max(1.0, abs(values[1]), abs(values[2]))
+        if abs(values[0]) <= 1e-6 * scale:
+            return False
+    return True
+
+
+_SYMBOLIC_EQ = grader.sympy_symbolic_eq
+
+
+def _symbolic_eq_after_numeric_check(a: object, b: object) -> bool:
+    """math-verify's last resort is `simplify(a - b) == 0`, which costs up to a second on unrelated
+    expressions; a numeric disproof first gives the same verdict in milliseconds."""
+    if numerically_different(a, b):
+        return False
+    return _SYMBOLIC_EQ(a, b)
+
+
+# Same verdicts, much faster on wrong symbolic answers. Only in the processes that import this module
+# (the verifier's workers); math-verify is pinned to 0.9, whose sympy_expr_eq looks this name up.
+grader.sympy_symbolic_eq = _symbolic_eq_after_numeric_check
+
+
+def judge(gold: str, answer: str | None) -> bool | None:
+    """True/False: does `answer` equal `gold` mathematically; None when the gold itself does not parse."""
+    gold_parsed = parse_answer(gold)
+    if not gold_parsed:
+        return None
+    if answer is None:
+        return False
+    answer_parsed = parse_answer(answer)
+    if not answer_parsed:
+        return False
+    if not verify(list(gold_parsed), list(answer_parsed), timeout_seconds=None):
+        return False
+    return not _tiny_numbers_apart(gold_parsed[0], answer_parsed[0])
+
+
+def _tiny_numbers_apart(gold: object, answer: object) -> bool:
+    """math-verify compares numbers rounded to 6 decimals, so 2.88e-19 "equals" 8.64e-19. Below 0.01 in
+    size, numbers that differ by more than 0.01% are not equal (above it, the rounding already implies
+    that, so only verdicts on tiny numbers change)."""
+    try:
+        if not (getattr(gold, "is_number", False) and getattr(answer, "is_number", False)):
+            return False
+        gold_value, answer_value = complex(gold.evalf()), complex(answer.evalf())
+    except (TypeError, ValueError, ArithmeticError, AttributeError):
+        return False
+    largest = max(abs(gold_value), abs(answer_value))
+    return largest < 0.01 and abs(gold_value - answer_value) > 1e-4 * largest
+
+
+def serve(fd: int) -> None:
+    """Worker loop on a socket: receive lists of (index, gold, answer), send back (index, verdict) each."""
+    from multiprocessing.connection import Connection
+
+    conn = Connection(fd)
+    conn.send("ready")
+    while True:
+        try:
+            batch = conn.recv()
+        except (EOFError, OSError):
+            return
+        if batch is None:
+            return
+        for index, gold, answer in batch:
+            try:
+                verdict = judge(gold, answer)
+            except Exception:  # a sympy failure on one odd answer is a wrong answer, not a crash
+                verdict = False
+            conn.send((index, verdict))
+
+
+# Typical answers parsed once in the fork server, so that every worker starts with math-verify's LaTeX
+# parser (an ANTLR parser that learns its prediction tables as it goes) partly warm.
+WARM_UP = (
+    r"\frac{1}{2}",
+    r"\sqrt{2}",
+    r"\frac{\sqrt{3}}{2}",
+    r"x^2+1",
+    r"2\pi r",
+    r"\infty",
+    r"(1, 2)",
+    r"[0, 1)",
+    r"\{1, 2\}",
+    r"x = 5",
+    r"e^{-2t}",
+    r"\cos (2 t)",
+    r"\ln 2",
+    r"4.5 \times 10^{33}",
+    r"a_{1} + b_{2}",
+    r"\left(\frac{1}{2}\right)^{3}",
+    r"\text{Monday}",
+    r"-\frac{1}{3}",
+    r"1+\sqrt{3} i",
+    r"\dfrac{3}{4}",
+)
+
+
+def _read_exactly(sock: socket.socket, size: int) -> tuple[bytes, list[int]]:
+    data, fds = b"", []
+    while len(data) < size:
+        chunk, new_fds, _, _ = socket.recv_fds(sock, size - len(data), 1)
+        if not chunk:
+            return b"", fds
+        data += chunk
+        fds += new_fds
+    return data, fds
+
+
+def fork_server(control_fd: int) -> None:
+    """Fork warm workers on request; kill only its own live children.
+
+    Requests are 5 bytes: `F....` with a socket attached (fork a worker serving on it; reply: its pid,
+    4 bytes) or `K` + pid (kill that worker if it is a live child of ours; reply: 4 zero bytes). Dead
+    children are reaped only when they are known dead, so a pid is never reused while we may still kill it.
+    """
+    control = socket.socket(fileno=control_fd)
+    for text in WARM_UP:
+        parse_answer(text)
+    live: set[int] = set()
+    while True:
+        try:
+            message, fds = _read_exactly(control, 5)
+        except OSError:
+            return
+        if not message:
+            return
+        if message[:1] == b"F" and fds:
+            pid = os.fork()
+            if pid == 0:
+                control.close()
+                try:
+                    serve(fds[0])
+                finally:
+                    os._exit(0)
+            os.close(fds[0])
+            live.add(pid)
+            control.sendall(pid.to_bytes(4, "big"))
+        elif message[:1] == b"K":
+            pid = int.from_bytes(message[1:], "big")
+            if pid in live:
+                live.discard(pid)
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            control.sendall(bytes(4))
+        for pid in list(live):  # reap workers that exited by themselves (they closed their socket)
+            with contextlib.suppress(ChildProcessError):
+                if os.waitpid(pid, os.WNOHANG)[0]:
+                    live.discard(pid)
+
+
+if __name__ == "__main__":
+    import sys
+
+    # `--fork-server FD`: what r1cli.rewards.verifier starts; `FD` alone: one worker serving on FD.
+    args = sys.argv[1:]
+    if args[:1] == ["--fork-server"] and len(args) == 2 and args[1].isdigit():
+        fork_server(int(args[1]))
+    elif len(args) == 1 and args[0].isdigit():
+        serve(int(args[0]))
+    else:
+        sys.exit(
+            "usage: python -m r1cli.rewards.mathcheck [--fork-server] FD  (started by r1cli.rewards.verifier)"
+        )

@@ -1,0 +1,364 @@
+"""Hang-proof math verification: worker processes, a hard per-pair timeout, and a verdict cache.
+
+`Verifier.judge_many(pairs)` judges (gold answer, model answer) string pairs. Plain numbers are compared
+right here (exactly as math-verify would); everything else goes to worker processes running
+`r1cli.rewards.mathcheck`. A worker that runs past the timeout on one pair (say `9^{9^{9^{9}}}`, whose
+big-integer power no signal can interrupt) is killed and replaced: that pair scores None and the other
+pairs go on. Workers are forked by a small server process that has math-verify imported (and its LaTeX
+parser warmed up) once, so a replacement starts in milliseconds; the reward functions are safe from any
+thread of a training process, and need no `if __name__ == "__main__"` guard in the caller's script.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections import deque
+from collections.abc import Sequence
+from fractions import Fraction
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+
+from r1cli.errors import R1Error
+
+__all__ = ["Verifier", "get_verifier", "quick_judge"]
+
+_PLAIN_NUMBER_RE = re.compile(r"^-?(?:\d+(?:\.\d*)?|\.\d+)$")
+# Pairs sent to a worker in one message; small enough that a killed worker loses little work.
+_BATCH = 8
+_CACHE_LIMIT = 200_000
+# Workers that die before saying "ready" this many times in a row: something is broken, stop trying.
+_MAX_FAILED_STARTS = 3
+# A worker not ready after this long (importing math-verify takes well under a second) counts as failed.
+_START_TIMEOUT = 60.0
+
+
+def quick_judge(gold: str, answer: str | None) -> bool | type[NotImplemented] | None:
+    """Judge plain decimal numbers without sympy; NotImplemented when math-verify must decide.
+
+    Equal values are equal for math-verify too; unequal integers are unequal for it too. Unequal decimals
+    are left to math-verify, which rounds (1/3 == 0.333333).
+
+    >>> quick_judge("1234", "1234.0"), quick_judge("18", "19"), quick_judge("0.5", "0.49")
+    (True, False, NotImplemented)
+    """
+    if not _PLAIN_NUMBER_RE.match(gold):
+        return NotImplemented
+    if answer is None:
+        return False
+    if not _PLAIN_NUMBER_RE.match(answer):
+        return NotImplemented
+    try:
+        if Fraction(gold) == Fraction(answer):
+            return True
+    except ValueError:  # more digits than Python converts
+        return NotImplemented
+    if "." not in gold and "." not in answer:
+        return False
+    return NotImplemented
+
+
+def _worker_env() -> dict[str, str]:
+    env = dict(os.environ)
+    package_root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+class _ForkServer:
+    """`python -m r1cli.rewards.mathcheck --fork-server FD`: imports math-verify once, forks workers.
+
+    A plain subprocess rather than multiprocessing: it never re-imports the caller's `__main__` (user
+    scripts need no `if __name__ == "__main__"` guard), it can be started from any thread, and a worker
+    killed on a timeout is replaced by a fork in milliseconds instead of a new interpreter.
+    """
+
+    def __init__(self) -> None:
+        ours, theirs = socket.socketpair()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "r1cli.rewards.mathcheck", "--fork-server", str(theirs.fileno())],
+            pass_fds=(theirs.fileno(),),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            env=_worker_env(),
+        )
+        theirs.close()
+        ours.settimeout(30)  # it answers at once, once math-verify is imported: never wait forever
+        self.control = ours
+        self.broken = False
+        self.unanswered: deque[_Worker] = deque()  # forked workers whose pid has not been read yet
+
+    def fork(self) -> Connection:
+        """Ask for a worker; returns our end of its socket (it says "ready" there once it runs)."""
+        ours, theirs = socket.socketpair()
+        try:
+            socket.send_fds(self.control, [b"F\0\0\0\0"], [theirs.fileno()])
+        finally:
+            theirs.close()
+        return Connection(ours.detach())
+
+    def _read_pids(self) -> None:
+        while self.unanswered:
+            reply = self._reply()
+            self.unanswered.popleft().pid = int.from_bytes(reply, "big")
+
+    def _reply(self) -> bytes:
+        data = b""
+        while len(data) < 4:
+            chunk = self.control.recv(4 - len(data))
+            if not chunk:
+                raise OSError("the math-verify fork server exited")
+            data += chunk
+        return data
+
+    def kill(self, worker: _Worker) -> None:
+        try:
+            self._read_pids()
+            if worker.pid:
+                self.control.sendall(b"K" + worker.pid.to_bytes(4, "big"))
+                self._reply()
+        except OSError:
+            self.broken = True  # replaced on the next fork; its workers exit when their socket closes
+
+    def close(self) -> None:
+        """Stop the server now (it may still be importing math-verify); its workers exit on their own."""
+        self.control.close()
+        self.process.kill()
+        self.process.wait()
+
+
+class _Worker:
+    """One forked worker: its socket, the pairs it holds, and when the current pair started."""
+
+    def __init__(self, server: _ForkServer) -> None:
+        self.server = server
+        self.pid = 0
+        self.conn = server.fork()
+        server.unanswered.append(self)
+        self.ready = False
+        self.born = time.monotonic()
+        self.inflight: deque[tuple[int, str, str | None]] = deque()
+        self.ends: deque[int] = deque()  # how many results until each batch sent is done
+        self.clock = 0.0  # when the pair at the head of `inflight` started
+
+    @property
+    def batches(self) -> int:
+        return len(self.ends)
+
+    def send(self, batch: list[tuple[int, str, str | None]]) -> None:
+        if not self.inflight:
+            self.clock = time.monotonic()
+        self.inflight.extend(batch)
+        self.ends.append(len(self.inflight))
+        self.conn.send(batch)
+
+    def done_one(self) -> None:
+        """The pair at the head of `inflight` has its verdict."""
+        self.inflight.popleft()
+        self.ends = deque(end - 1 for end in self.ends if end > 1)
+        self.clock = time.monotonic()
+
+    def kill(self) -> None:
+        self.server.kill(self)
+        self.conn.close()
+
+
+def _batches_by_gold(
+    keys: list[tuple[str, str | None]], size: int
+) -> deque[list[tuple[int, str, str | None]]]:
+    """Batches of (index, gold, answer) holding each gold's pairs together, so that a gold is parsed by
+    one worker only (each worker caches what it parsed; LaTeX parsing is the expensive part)."""
+    by_gold: dict[str, list[tuple[int, str, str | None]]] = {}
+    for index, (gold, answer) in enumerate(keys):
+        by_gold.setdefault(gold, []).append((index, gold, answer))
+    batches: deque[list[tuple[int, str, str | None]]] = deque()
+    current: list[tuple[int, str, str | None]] = []
+    for group in by_gold.values():
+        for start in range(0, len(group), 4 * size):  # a very common gold is split after all
+            piece = group[start : start + 4 * size]
+            if current and len(current) + len(piece) > size:
+                batches.append(current)
+                current = []
+            current.extend(piece)
+    if current:
+        batches.append(current)
+    return batches
+
+
+class Verifier:
+    """A pool of math-verify worker processes with a hard per-pair timeout and a verdict cache.
+
+    Not thread-safe: call it from one thread at a time (GRPO calls reward functions one after another).
+    """
+
+    def __init__(self, workers: int = 1, timeout: float = 5.0) -> None:
+        if timeout <= 0:
+            raise R1Error(f"rewards.timeout = {timeout!r}: must be > 0 seconds")
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.timeout = float(timeout)
+        self.timeouts = 0  # pairs given up on: past the timeout (or their worker crashed)
+        self._cache: dict[tuple[str, str | None], bool | None] = {}
+        self._pool: list[_Worker] = []
+        self._server: _ForkServer | None = None
+        self._failed_starts = 0
+
+    def start(self, count: int | None = None) -> None:
+        """Start `count` workers (default: all) now; otherwise they start when pairs need math-verify."""
+        while len(self._pool) < min(self.workers, count or self.workers):
+            self._pool.append(self._new_worker())
+
+    def _new_worker(self) -> _Worker:
+        """A worker forked by the server; a server that died is started again (once per call)."""
+        for attempt in range(2):
+            if self._server is None or self._server.broken or self._server.process.poll() is not None:
+                if self._server is not None:
+                    self._server.close()
+                self._server = _ForkServer()
+            try:
+                return _Worker(self._server)
+            except OSError:
+                self._server.close()
+                self._server = None
+                if attempt:
+                    self._give_up()
+        raise AssertionError("unreachable")
+
+    def _give_up(self) -> None:
+        self.close()
+        raise R1Error(
+            "the math-verify worker processes exit as soon as they start",
+            hint=f"run `{sys.executable} -c 'import r1cli.rewards.mathcheck'` to see why",
+        )
+
+    def judge_many(self, pairs: Sequence[tuple[str | None, str | None]]) -> list[bool | None]:
+        """Verdicts for (gold, answer) pairs: True, False, or None (no gold answer, or timed out)."""
+        verdicts: list[bool | None] = [None] * len(pairs)
+        todo: dict[tuple[str, str | None], list[int]] = {}
+        for index, (gold, answer) in enumerate(pairs):
+            if gold is None:
+                continue
+            key = (gold, answer)
+            if key in self._cache:
+                verdicts[index] = self._cache[key]
+                continue
+            quick = quick_judge(gold, answer)
+            if quick is not NotImplemented:
+                verdicts[index] = self._remember(key, quick)
+            else:
+                todo.setdefault(key, []).append(index)
+        if todo:
+            keys = list(todo)
+            for key, verdict in zip(keys, self._run(keys), strict=True):
+                self._remember(key, verdict)
+                for index in todo[key]:
+                    verdicts[index] = verdict
+        return verdicts
+
+    def _remember(self, key: tuple[str, str | None], verdict: bool | None) -> bool | None:
+        if len(self._cache) >= _CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[key] = verdict
+        return verdict
+
+    def _run(self, keys: list[tuple[str, str | None]]) -> list[bool | None]:
+        try:
+            return self._spread(keys)
+        except BaseException:  # interrupted: workers may hold stale pairs, start afresh next time
+            self.close()
+            raise
+
+    def _spread(self, keys: list[tuple[str, str | None]]) -> list[bool | None]:
+        """Spread the pairs over the workers; kill and replace any worker that passes the deadline."""
+        results: list[bool | None] = [None] * len(keys)
+        pending = _batches_by_gold(keys, max(1, min(_BATCH, len(keys) // (2 * self.workers))))
+        self.start(len(pending))  # a GRPO batch with one gold needs one worker, not one per core
+        remaining = len(keys)
+        while remaining:
+            for worker in self._pool:
+                # Two batches in flight per worker, so it never waits for the next one.
+                while worker.ready and pending and worker.batches < 2:
+                    worker.send(pending.popleft())
+            busy = [w.clock + self.timeout for w in self._pool if w.inflight]
+            wait_for = min(1.0, max(0.0, min(busy) - time.monotonic())) if busy else 1.0
+            ready = wait([w.conn for w in self._pool], timeout=wait_for)
+            for slot, worker in enumerate(self._pool):
+                died = False
+                if worker.conn in ready:
+                    try:
+                        remaining -= self._receive(worker, results)
+                    except (EOFError, OSError):
+                        died = True
+                now = time.monotonic()
+                overdue = (bool(worker.inflight) and now > worker.clock + self.timeout) or (
+                    not worker.ready and now > worker.born + _START_TIMEOUT
+                )
+                if died or overdue:
+                    remaining -= self._replace(slot, pending, started=worker.ready)
+        return results
+
+    def _receive(self, worker: _Worker, results: list[bool | None]) -> int:
+        done = 0
+        while worker.conn.poll():
+            message = worker.conn.recv()
+            if message == "ready":
+                worker.ready = True
+                self._failed_starts = 0
+                continue
+            index, verdict = message
+            worker.done_one()
+            results[index] = verdict
+            done += 1
+        return done
+
+    def _replace(self, slot: int, pending: deque, *, started: bool) -> int:
+        """Kill a stuck or dead worker: its current pair scores None, the rest go back in the queue."""
+        worker = self._pool[slot]
+        worker.kill()
+        if not started:
+            self._failed_starts += 1
+            if self._failed_starts >= _MAX_FAILED_STARTS:
+                self._give_up()
+        lost = 0
+        if worker.inflight:
+            worker.inflight.popleft()  # its result stays None
+            self.timeouts += 1
+            lost = 1
+            if worker.inflight:
+                pending.appendleft(list(worker.inflight))
+        self._pool[slot] = self._new_worker()
+        return lost
+
+    def close(self) -> None:
+        """Stop the workers (also done at exit)."""
+        for worker in self._pool:
+            with contextlib.suppress(OSError):
+                worker.conn.send(None)
+        for worker in self._pool:
+            worker.conn.close()
+        self._pool = []
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+
+
+_VERIFIERS: dict[tuple[int, float], Verifier] = {}
+
+
+def get_verifier(workers: int = 1, timeout: float = 5.0) -> Verifier:
+    """The process-wide verifier for these settings: reward functions share its workers and cache."""
+    key = (workers, float(timeout))
+    if key not in _VERIFIERS:
+        _VERIFIERS[key] = Verifier(workers=workers, timeout=timeout)
+    return _VERIFIERS[key]
+
+
+@atexit.register
+def _close_all() -> None:
+    for verifier in _VERIFIERS.values():
+        verifier.close()

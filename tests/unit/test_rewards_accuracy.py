@@ -1,0 +1,173 @@
+"""Accuracy and cosine rewards: math-verify in worker processes, hard timeouts, no neutral 0.5."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+
+import pytest
+
+from r1cli.errors import R1Error
+from r1cli.rewards.accuracy import correctness, make_accuracy, make_cosine
+from r1cli.rewards.mathcheck import judge, numerically_different, parse_answer
+from r1cli.rewards.verifier import Verifier, get_verifier, quick_judge
+
+GSM8K_GOLD = (
+    "Janet sells 16 - 3 - 4 = <<16-3-4=9>>9 duck eggs a day.\n"
+    "She makes 9 * 2 = $<<9*2=18>>18 every day at the farmer's market.\n#### 18"
+)
+RIGHT = "<think>\n16 - 3 - 4 = 9 eggs, 9 * 2 = 18 dollars\n</think>\n<answer>\n18\n</answer>"
+WRONG = "<think>\n16 - 3 = 13, 13 * 2 = 26\n</think>\n<answer>\n26\n</answer>"
+
+
+def chat(text: str) -> list[dict[str, str]]:
+    return [{"role": "assistant", "content": text}]
+
+
+def test_accuracy_on_gsm8k_golds_is_never_the_seeds_neutral_half() -> None:
+    accuracy = make_accuracy(timeout=5.0, workers=1)
+    rewards = accuracy(
+        [chat(RIGHT), chat(WRONG), "The answer is 18.", "no answer"], solution=[GSM8K_GOLD] * 4
+    )
+    assert rewards == [1.0, 0.0, 1.0, 0.0]
+
+
+def test_accuracy_on_math_golds_uses_math_verify() -> None:
+    accuracy = make_accuracy()
+    completions = [
+        r"<think>half of it</think><answer>$\frac{1}{2}$</answer>",
+        r"<think>...</think><answer>0.5</answer>",
+        r"so the result is \boxed{\sqrt{2}}",
+        r"<think>...</think><answer>x = 5</answer>",
+        r"<think>...</think><answer>\frac{1}{3}</answer>",
+        r"<think>...</think><answer>1+x^2</answer>",
+    ]
+    solutions = [
+        r"The probability is $\boxed{\dfrac{1}{2}}$.",
+        r"\frac{1}{2}",
+        r"$\boxed{\sqrt 2}$",
+        "5",
+        r"\boxed{\frac{1}{2}}",
+        "x^2 + 1",
+    ]
+    assert accuracy(completions, solution=solutions) == [1.0, 1.0, 1.0, 1.0, 0.0, 1.0]
+
+
+def test_unparseable_gold_scores_none() -> None:
+    accuracy = make_accuracy()
+    assert accuracy([RIGHT, RIGHT], solution=["A worked solution\nwith no final answer.", None]) == [
+        None,
+        None,
+    ]
+
+
+def test_missing_solution_column_is_a_user_error() -> None:
+    with pytest.raises(R1Error, match="solution"):
+        make_accuracy()([RIGHT])
+
+
+def test_pathological_answer_costs_at_most_the_timeout_and_holds_up_nothing() -> None:
+    verifier = Verifier(workers=2, timeout=1.0)
+    try:
+        pairs = [("2", "9^{9^{9^{9}}}"), (r"\frac{1}{2}", "0.5")] + [
+            (rf"\frac{{{i}}}{{7}}", rf"\frac{{{2 * i}}}{{14}}") for i in range(1, 30)
+        ]
+        started = time.perf_counter()
+        verdicts = verifier.judge_many(pairs)
+        elapsed = time.perf_counter() - started
+        assert verdicts[0] is None
+        assert verdicts[1:] == [True] * 30
+        assert verifier.timeouts == 1
+        assert elapsed < 8
+        # The verdict is cached: the same pathological pair costs nothing the second time.
+        started = time.perf_counter()
+        assert verifier.judge_many([("2", "9^{9^{9^{9}}}")]) == [None]
+        assert time.perf_counter() - started < 0.5
+    finally:
+        verifier.close()
+
+
+def test_accuracy_works_off_the_main_thread() -> None:
+    accuracy = make_accuracy(timeout=5.0, workers=1)
+    results: list = []
+    thread = threading.Thread(
+        target=lambda: results.append(accuracy([r"<answer>\frac{2}{4}</answer>"], solution=[r"\boxed{0.5}"]))
+    )
+    thread.start()
+    thread.join(timeout=60)
+    assert results == [[1.0]]
+
+
+def test_quick_judge_agrees_with_math_verify_on_plain_numbers() -> None:
+    for gold, answer in [
+        ("18", "18"),
+        ("18", "19"),
+        ("1234", "1234.0"),
+        ("0.5", ".5"),
+        ("-3", "-3"),
+        ("7", "70"),
+    ]:
+        quick = quick_judge(gold, answer)
+        assert quick is not NotImplemented
+        assert quick == judge(gold, answer), (gold, answer)
+    assert quick_judge("0.3333", "0.33333") is NotImplemented
+    assert quick_judge(r"\frac{1}{2}", "0.5") is NotImplemented
+    assert quick_judge("5", None) is False
+
+
+def test_numeric_disproof_only_says_different_when_it_is_sure() -> None:
+    def first(text: str):
+        return parse_answer(text)[0]
+
+    assert numerically_different(first("x^2 + 2x + 1"), first("(x+1)^2 + 1"))
+    assert not numerically_different(first("x^2 + 2x + 1"), first("(x+1)^2"))
+    assert not numerically_different(first(r"\sin^2 x + \cos^2 x"), first("1"))
+    assert not numerically_different(first("x = 1"), first("2"))  # relations are left to math-verify
+    assert judge(r"\frac{\sqrt{3}}{2}", r"\cos(\pi/6)") is True
+    assert judge(r"e^{-2 t} / 15", r"\frac{e^{-2t}}{15}") is True
+    assert judge(r"e^{-2 t} / 15", r"\frac{e^{-3t}}{15}") is False
+
+
+def test_tiny_numbers_are_not_equal_just_because_they_round_to_zero() -> None:
+    assert judge("2.88e-19", "8.64e-19") is False
+    assert judge("2.88e-19", r"2.88 \times 10^{-19}") is True
+    assert judge("1/3", "0.333333") is True
+    assert judge("50", r"50\%") is True
+
+
+def test_cosine_scales_correctness_by_length() -> None:
+    cosine = make_cosine(max_len=100)
+    short_right, short_wrong = "<answer>18</answer>", "<answer>17</answer>"
+    long_right = "x" * 200 + short_right
+    long_wrong = "x" * 200 + short_wrong
+    rewards = cosine(
+        [short_right, long_right, short_wrong, long_wrong, "none"], solution=["18"] * 4 + ["no answer\nhere"]
+    )
+    progress = len(short_right) / 100
+    assert rewards[0] == pytest.approx(0.8 + 0.1 * (1 + math.cos(progress * math.pi)))
+    assert rewards[1] == pytest.approx(0.8)  # past max_len counts as max_len (the seed's cosine wrapped)
+    assert rewards[2] == pytest.approx(-0.1 - 0.2 * (1 + math.cos(progress * math.pi)))
+    assert rewards[3] == pytest.approx(-0.1)
+    assert rewards[4] is None
+    with pytest.raises(R1Error):
+        make_cosine(max_len=0)
+
+
+def test_correctness_is_shared_and_cached_across_rewards() -> None:
+    verifier = get_verifier(1, 5.0)
+    before = len(verifier._cache)
+    correctness([r"<answer>\frac{6}{8}</answer>"], [r"\boxed{\frac{3}{4}}"], workers=1, timeout=5.0)
+    assert len(verifier._cache) == before + 1
+    assert correctness(
+        [r"<answer>\frac{6}{8}</answer>"], [r"\boxed{\frac{3}{4}}"], workers=1, timeout=5.0
+    ) == [True]
+
+
+def test_workers_that_cannot_start_are_a_clear_error(monkeypatch) -> None:
+    import sys
+
+    monkeypatch.setattr(sys, "executable", "/bin/false")
+    verifier = Verifier(workers=1, timeout=1.0)
+    with pytest.raises(R1Error, match="exit as soon as they start"):
+        verifier.judge_many([("x^2", "x^3")])

@@ -1,0 +1,24 @@
+"""The docstring examples of the reward modules are real: run them."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = [
+    "r1cli.rewards.answers",
+    "r1cli.rewards.format",
+    "r1cli.rewards.accuracy",
+    "r1cli.rewards.length",
+    "r1cli.rewards.language",
+    "r1cli.rewards.verifier",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_doctests(name: str) -> None:
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0, f"{name} has no docstring examples"
+    assert result.failed == 0
