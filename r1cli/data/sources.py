@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from r1cli.data.synthetic import is_synthetic, synthetic_rows
 from r1cli.errors import R1Error, did_you_mean
+from r1cli.jsonl import json_lines, json_type
 
 FILE_TYPES = (".jsonl", ".json", ".parquet", ".csv")
 # Hub datasets whose default config is not what a user means.
@@ -154,7 +155,7 @@ def read_table(path: Path) -> datasets.Dataset:
     text = _decode(data, path)  # for CSV too: pyarrow would quietly read bad bytes as a binary column
     if suffix == ".csv":
         return _read_arrow(path, suffix)
-    rows = read_json_rows(text, path) if suffix == ".json" else read_jsonl_rows(text, path)
+    rows = read_json_rows(text, path) if suffix == ".json" else read_jsonl_rows(data, path)
     if not rows:
         raise R1Error(f"{path} holds no rows", hint="it needs one JSON object per problem")
     return rows_to_dataset(rows, str(path))
@@ -171,26 +172,14 @@ def _decode(data: bytes, path: Path) -> str:
         ) from None
 
 
-def read_jsonl_rows(text: str, path: Path | str) -> list[dict[str, Any]]:
+def read_jsonl_rows(data: bytes, path: Path | str) -> list[dict[str, Any]]:
     """Parse JSON Lines, one object a line (blank lines skipped), naming the first bad line."""
     rows = []
-    # Split on "\n" only: JSON strings may hold raw U+2028 and friends, which splitlines() would cut.
-    for number, line in enumerate(text.split("\n"), 1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise R1Error(
-                f"{path}:{number}: malformed JSON ({exc.msg}, column {exc.colno})",
-                hint="each line of a .jsonl file must be one JSON object",
-            ) from None
-        if not isinstance(value, dict):
-            raise R1Error(
-                f"{path}:{number}: expected a JSON object, got {_json_type(value)}",
-                hint='each line must look like {"problem": ..., "answer": ...}',
-            )
-        rows.append(value)
+    for number, row, problem in json_lines(data):
+        if problem is not None:
+            hint = 'each line of a .jsonl file must be one JSON object, like {"problem": ..., "answer": ...}'
+            raise R1Error(f"{path}:{number}: {problem}", hint=hint)
+        rows.append(row)
     return rows
 
 
@@ -200,7 +189,7 @@ def read_json_rows(text: str, path: Path | str) -> list[dict[str, Any]]:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         if exc.msg == "Extra data":  # JSON Lines saved with a .json name
-            return read_jsonl_rows(text, path)
+            return read_jsonl_rows(text.encode("utf-8"), path)
         raise R1Error(f"{path}:{exc.lineno}: malformed JSON ({exc.msg}, column {exc.colno})") from None
     if isinstance(value, dict):
         lists = [v for v in value.values() if isinstance(v, list)]
@@ -215,16 +204,11 @@ def read_json_rows(text: str, path: Path | str) -> list[dict[str, Any]]:
                 hint='write [{"problem": ..., "answer": ...}, ...] or one object per line in a .jsonl',
             )
     if not isinstance(value, list):
-        raise R1Error(f"{path}: expected a list of objects, got {_json_type(value)}")
+        raise R1Error(f"{path}: expected a list of objects, got {json_type(value)}")
     for index, row in enumerate(value):
         if not isinstance(row, dict):
-            raise R1Error(f"{path}: item {index} is {_json_type(row)}, not an object")
+            raise R1Error(f"{path}: item {index} is {json_type(row)}, not an object")
     return value
-
-
-def _json_type(value: Any) -> str:
-    names = {list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
-    return "null" if value is None else names.get(type(value), type(value).__name__)
 
 
 def rows_to_dataset(rows: list[dict[str, Any]], where: str) -> datasets.Dataset:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from r1cli.errors import R1Error
+from r1cli.jsonl import json_lines
 
 # Columns GRPO passes under their own names; every other column goes to the rewards as it is.
 _OWN_COLUMNS = ("completion", "prompt", "completion_ids")
@@ -67,10 +68,8 @@ def _is_messages(value: object) -> bool:
     )
 
 
-def check_row(row: object, needs_solution: Sequence[str]) -> str | None:
+def check_row(row: dict[str, Any], needs_solution: Sequence[str]) -> str | None:
     """Why a parsed JSON value cannot be scored, or None when it can."""
-    if not isinstance(row, dict):
-        return f"is a JSON {type(row).__name__}, not an object"
     if "completion" not in row:
         return "has no `completion` field"
     completion = row["completion"]
@@ -103,30 +102,15 @@ def read_rows(
         raise R1Error(f"input path is a directory: {path}", hint="pass a .jsonl file")
     rows: list[dict[str, Any]] = []
     skipped: list[str] = []
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            reason = None
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                reason = f"is not UTF-8 text (byte {exc.start + 1} of the line)"
-            else:
-                if not text.strip():
-                    continue
-                try:
-                    row = json.loads(text)
-                except json.JSONDecodeError as exc:
-                    reason = f"is not valid JSON ({exc.msg} at column {exc.colno})"
-                except RecursionError:
-                    reason = "is not valid JSON (nested too deeply)"
-                else:
-                    reason = check_row(row, needs_solution)
-            if reason is None:
-                rows.append(row)
-            elif skip_bad:
-                skipped.append(f"line {number} {reason}")
-            else:
-                raise R1Error(f"{path}: line {number} {reason}", hint="fix the line, or pass --skip-bad")
+    for number, row, problem in json_lines(path.read_bytes()):
+        if problem is None:
+            problem = check_row(row, needs_solution)
+        if problem is None:
+            rows.append(row)
+        elif skip_bad:
+            skipped.append(f"line {number}: {problem}")
+        else:
+            raise R1Error(f"{path}:{number}: {problem}", hint="fix the line, or pass --skip-bad")
     if not rows:
         detail = f" ({len(skipped)} bad lines skipped)" if skipped else ""
         raise R1Error(f"{path} has no rows to score{detail}", hint="expected one JSON object per line")

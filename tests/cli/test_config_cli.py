@@ -100,9 +100,13 @@ def test_help_and_version_are_fast_and_import_no_torch() -> None:
     code = "import sys; from r1cli.cli.main import app; print('torch' in sys.modules, 'transformers' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
-    result = subprocess.run([sys.executable, "-m", "r1cli.cli.main", "--help"], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "r1cli.cli.main", "--help"], capture_output=True, text=True
+    )
     assert result.returncode == 0
     for group in ("config", "train"):
         assert group in result.stdout
-    version = subprocess.run([sys.executable, "-m", "r1cli.cli.main", "--version"], capture_output=True, text=True)
+    version = subprocess.run(
+        [sys.executable, "-m", "r1cli.cli.main", "--version"], capture_output=True, text=True
+    )
     assert version.stdout.startswith("r1 ")

@@ -105,10 +105,10 @@ def test_output_file_is_written_atomically_and_kept_on_failure(tmp_path: Path) -
 
 def test_bad_input_is_one_clear_line(tmp_path: Path) -> None:
     cases = {
-        "bad json": (b'{"completion": "x", "solution": "1"}\n{"completion": \n', "line 2 is not valid JSON"),
-        "not object": (b"[1]\n", "line 1 is a JSON list, not an object"),
-        "no solution": (b'{"completion": "x"}\n', "line 1 has no `solution`"),
-        "not utf-8": (b'{"completion": "\xff", "solution": "1"}\n', "line 1 is not UTF-8"),
+        "bad json": (b'{"completion": "x", "solution": "1"}\n{"completion": \n', ":2: malformed JSON"),
+        "not object": (b"[1]\n", ":1: expected a JSON object, got an array"),
+        "no solution": (b'{"completion": "x"}\n', ":1: has no `solution`"),
+        "not utf-8": (b'{"completion": "\xff", "solution": "1"}\n', ":1: not UTF-8"),
         "empty": (b"", "has no rows to score"),
     }
     for name, (content, message) in cases.items():
@@ -134,6 +134,6 @@ def test_skip_bad_scores_the_rest_and_lists_what_it_skipped(tmp_path: Path) -> N
     result = runner.invoke(app, ["reward", "score", str(path), "--rewards", "accuracy", "--skip-bad"])
     assert result.exit_code == 0, result.output
     assert [r["rewards"]["accuracy"] for r in scored(result.stdout)] == [1.0, 1.0]
-    assert "skipped line 2 is not valid JSON" in result.stderr
-    assert "skipped line 3 is a JSON list" in result.stderr
+    assert "line 2: malformed JSON" in result.stderr
+    assert "line 3: expected a JSON object, got an array" in result.stderr
     assert "2 skipped" in result.stderr

@@ -37,10 +37,18 @@ def _metrics(output_dir: Path) -> list[dict]:
 def test_tiny_recipe_trains_saves_and_the_model_generates(tmp_path: Path) -> None:
     out = tmp_path / "zero"
     result = runner.invoke(
-        app, ["train", "zero", "--output-dir", str(out), "--grpo.max_steps", "3", "--grpo.save_steps", "2", *FAST]
+        app,
+        ["train", "zero", "--output-dir", str(out), "--grpo.max_steps", "3", "--grpo.save_steps", "2", *FAST],
     )
     assert result.exit_code == 0, result.output
-    for name in ("model.safetensors", "config.json", "tokenizer.json", "recipe.toml", "README.md", "metrics.jsonl"):
+    for name in (
+        "model.safetensors",
+        "config.json",
+        "tokenizer.json",
+        "recipe.toml",
+        "README.md",
+        "metrics.jsonl",
+    ):
         assert (out / name).exists(), name
     assert (out / "checkpoint-2").is_dir()
     metrics = _metrics(out)
@@ -53,7 +61,10 @@ def test_tiny_recipe_trains_saves_and_the_model_generates(tmp_path: Path) -> Non
     model = AutoModelForCausalLM.from_pretrained(out)
     tokenizer = AutoTokenizer.from_pretrained(out)
     prompt = tokenizer.apply_chat_template(
-        [{"role": "user", "content": "What is 2 + 3?"}], add_generation_prompt=True, return_tensors="pt", return_dict=True
+        [{"role": "user", "content": "What is 2 + 3?"}],
+        add_generation_prompt=True,
+        return_tensors="pt",
+        return_dict=True,
     )
     generated = model.generate(**prompt, max_new_tokens=8, do_sample=False)
     assert generated.shape[1] > prompt["input_ids"].shape[1]
@@ -91,7 +102,9 @@ def test_recipe_errors_fail_before_any_model_is_loaded(tmp_path: Path) -> None:
     out = tmp_path / "bad"
     start = time.perf_counter()
     result = subprocess.run(
-        [*R1, "train", "zero", "--output-dir", str(out), "--grpo.num_generations", "3"], capture_output=True, text=True
+        [*R1, "train", "zero", "--output-dir", str(out), "--grpo.num_generations", "3"],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 1
     assert "divisible by grpo.num_generations (3)" in result.stderr
@@ -111,7 +124,9 @@ def test_sigkill_then_resume_ends_at_the_planned_step(tmp_path: Path) -> None:
     base = [*R1, "train", "zero", "--output-dir", str(out), *FAST, "--grpo.save_steps", "2"]
     base += ["--grpo.save_total_limit", "10", "--grpo.lr_scheduler_type", "linear"]
     args = [*base, "--grpo.max_steps", "8"]
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     deadline = time.time() + 240
     while not (out / "checkpoint-2" / "trainer_state.json").exists():
         assert process.poll() is None, "training ended before its first checkpoint"
@@ -133,14 +148,35 @@ def test_sigkill_then_resume_ends_at_the_planned_step(tmp_path: Path) -> None:
     assert (out / "model.safetensors").exists()
 
 
-@pytest.mark.skipif(shutil.which("torchrun") is None and not Path(sys.executable).with_name("torchrun").exists(), reason="no torchrun")
+@pytest.mark.skipif(
+    shutil.which("torchrun") is None and not Path(sys.executable).with_name("torchrun").exists(),
+    reason="no torchrun",
+)
 def test_two_processes_under_torchrun(tmp_path: Path) -> None:
     out = tmp_path / "ddp"
     torchrun = str(Path(sys.executable).with_name("torchrun"))
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     # 4 per device x 2 processes = 8 completions a step = 2 prompts x 4 generations.
-    args = [torchrun, "--nproc_per_node", "2", "--master_port", "29531", "-m", "r1cli.cli.main", "train", "zero"]
-    args += ["--output-dir", str(out), *FAST, "--grpo.per_device_train_batch_size", "4", "--grpo.max_steps", "2"]
+    args = [
+        torchrun,
+        "--nproc_per_node",
+        "2",
+        "--master_port",
+        "29531",
+        "-m",
+        "r1cli.cli.main",
+        "train",
+        "zero",
+    ]
+    args += [
+        "--output-dir",
+        str(out),
+        *FAST,
+        "--grpo.per_device_train_batch_size",
+        "4",
+        "--grpo.max_steps",
+        "2",
+    ]
     result = subprocess.run(args, capture_output=True, text=True, env=env, timeout=400)
     assert result.returncode == 0, result.stderr[-3000:]
     assert (out / "model.safetensors").exists()

@@ -52,6 +52,7 @@ def test_lora_and_4bit_shrink_the_estimate(qwen_dir: Path) -> None:
         qwen_dir, "--model.dtype", "bfloat16", "--lora.enabled", "true", "--quantization.load_in_4bit", "true"
     )
     assert lora.trainable < full.trainable / 50
+
     def weights(estimate) -> float:
         return next(size for name, size, _ in estimate.rows if name == "weights")
 

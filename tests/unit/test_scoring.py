@@ -44,25 +44,25 @@ def test_format_only_rows_need_no_solution(tmp_path: Path) -> None:
         "format": 1.0,
         "tag_count": 1.0,
     }
-    with pytest.raises(R1Error, match=r"line 1 has no `solution` .*accuracy"):
+    with pytest.raises(R1Error, match=r":1: has no `solution` .*accuracy"):
         score_file(path, CFG, ["format", "accuracy"])
 
 
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        (b'{"completion": "x", "solution": "1"', "line 2 is not valid JSON"),
-        (b"[1, 2]", "line 2 is a JSON list, not an object"),
-        (b'"text"', "line 2 is a JSON str, not an object"),
-        (b'{"solution": "1"}', "line 2 has no `completion`"),
+        (b'{"completion": "x", "solution": "1"', ":2: malformed JSON"),
+        (b"[1, 2]", ":2: expected a JSON object, got an array"),
+        (b'"text"', ":2: expected a JSON object, got a string"),
+        (b'{"solution": "1"}', ":2: has no `completion`"),
         (b'{"completion": 5, "solution": "1"}', "`completion` must be a string"),
         (b'{"completion": [{"role": "assistant"}], "solution": "1"}', "`completion` must be a string"),
         (b'{"completion": "x", "solution": ["1"]}', "`solution` must be a string or a number"),
         (b'{"completion": "x", "solution": true}', "`solution` must be a string or a number"),
         (b'{"completion": "x", "solution": "1", "completion_ids": ["a"]}', "`completion_ids`"),
         (b'{"completion": "x", "solution": "1", "prompt": 3}', "`prompt`"),
-        (b'{"completion": "caf\xe9", "solution": "1"}', "line 2 is not UTF-8"),
-        (b"[" * 100_000, "line 2 is not valid JSON"),
+        (b'{"completion": "caf\xe9", "solution": "1"}', ":2: not UTF-8"),
+        (b"[" * 100_000, ":2: malformed JSON"),
     ],
 )
 def test_bad_rows_name_their_line(tmp_path: Path, line: bytes, message: str) -> None:
@@ -71,7 +71,7 @@ def test_bad_rows_name_their_line(tmp_path: Path, line: bytes, message: str) -> 
         read_rows(path, needs_solution=["accuracy"])
     rows, skipped = read_rows(path, needs_solution=["accuracy"], skip_bad=True)
     assert len(rows) == 1
-    assert len(skipped) == 1 and skipped[0].startswith("line 2 ")
+    assert len(skipped) == 1 and skipped[0].startswith("line 2: ")
 
 
 def test_missing_empty_and_all_bad_files(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The docstring examples of the reward modules are real: run them."""
+"""The docstring examples are real: run them."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ MODULES = [
     "r1cli.rewards.length",
     "r1cli.rewards.language",
     "r1cli.rewards.verifier",
+    "r1cli.jsonl",
 ]
 
 
