@@ -22,7 +22,7 @@ def json_lines(data: bytes) -> Iterator[tuple[int, dict[str, Any] | None, str | 
     """(line number, object, None) for each good line, (line number, None, reason) for each bad one.
 
     >>> list(json_lines(b'{"a": 1}\\n\\n[2]\\n{"b": \\n'))[1:]
-    [(3, None, 'expected a JSON object, got an array'), (4, None, 'malformed JSON (Expecting value, column 6)')]
+    [(3, None, 'expected a JSON object, got an array'), (4, None, 'malformed JSON (Expecting value, column 7)')]
     """
     # Split on "\n" only: JSON strings may hold raw U+2028 and friends, which splitlines() would cut.
     for number, raw in enumerate(data.split(b"\n"), 1):
