@@ -23,11 +23,12 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
+# In pipeline order: configure, build a model, prepare data, score, train.
 app.add_typer(config.app, name="config")
-app.add_typer(train.app, name="train")
 app.add_typer(model.app, name="model")
 app.add_typer(data.app, name="data")
 app.add_typer(reward.app, name="reward")
+app.add_typer(train.app, name="train")
 
 
 def _print_version(value: bool) -> None:

@@ -35,10 +35,13 @@ def resolve_recipe(
     *,
     stage: str = "grpo",
     overrides: dict[str, Any] | None = None,
+    validate: bool = True,
 ) -> Recipe:
     """Load and validate the recipe; print its notes (deprecations, fallbacks) on stderr.
 
     `overrides` are values from the command's own options (e.g. --output-dir), applied last.
+    `validate=False` skips the whole-recipe checks (they import torch) for commands that only read a
+    section and check it themselves.
     """
     from r1cli.recipe import load_recipe
 
@@ -46,7 +49,7 @@ def resolve_recipe(
     for key, value in (overrides or {}).items():
         if value is not None:
             args += [f"--{key}", str(value)]
-    resolved = load_recipe(recipe, profile, args, stage=stage)
+    resolved = load_recipe(recipe, profile, args, stage=stage, validate=validate)
     for note in resolved.notes:
         print(f"r1: note: {note}", file=sys.stderr)
     return resolved

@@ -8,13 +8,12 @@ Scores go to stdout (or --output, written all at once), the per-reward summary t
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from r1cli.cli.options import OVERRIDES, OVERRIDES_HELP, ProfileOption, RecipeOption
+from r1cli.cli.options import OVERRIDES, OVERRIDES_HELP, ProfileOption, RecipeOption, resolve_recipe
 from r1cli.errors import R1Error
 
 if TYPE_CHECKING:
@@ -75,13 +74,10 @@ def score(
     A reward that cannot be computed for a row is null (no final answer in the gold, or math
     verification ran past rewards.timeout); the total counts it as 0.
     """
-    from r1cli.recipe import load_recipe
     from r1cli.rewards.scoring import check_output_path, score_file, write_jsonl
 
     # The rewards table is checked by the registry itself; full validation would import torch.
-    resolved = load_recipe(recipe, profile, ctx.args, validate=False)
-    for note in resolved.notes:
-        print(f"r1: note: {note}", file=sys.stderr)
+    resolved = resolve_recipe(recipe, profile, ctx.args, validate=False)
     rewards_cfg = resolved.section("rewards")
     names = _names(rewards) if rewards is not None else None
     weight_values = _weights(weights) if weights is not None else None
