@@ -130,6 +130,28 @@ def _check_model(recipe: Recipe) -> None:
         _require(0 <= recipe.get("lora.dropout") < 1, recipe, "lora.dropout", "must be in [0, 1)")
 
 
+# Optional packages a recipe switch needs: (key, value that needs it, module, pip name).
+OPTIONAL_PACKAGES = (
+    ("grpo.use_vllm", True, "vllm", "vllm"),
+    ("grpo.report_to", "wandb", "wandb", "wandb"),
+    ("grpo.report_to", "tensorboard", "tensorboard", "tensorboard"),
+    ("sft.report_to", "wandb", "wandb", "wandb"),
+    ("sft.report_to", "tensorboard", "tensorboard", "tensorboard"),
+)
+
+
+def _check_optional_packages(recipe: Recipe) -> None:
+    import importlib.util
+
+    for key, wanted, module, package in OPTIONAL_PACKAGES:
+        value = recipe.get(key)
+        chosen = wanted in value if isinstance(value, list) else value == wanted
+        if chosen and importlib.util.find_spec(module) is None:
+            raise R1Error(
+                f"{_where(recipe, key)} needs the '{package}' package", hint=f"pip install {package}"
+            )
+
+
 def _check_numbers(recipe: Recipe) -> None:
     for key in ("grpo.learning_rate", "sft.learning_rate"):
         _require(recipe.get(key) > 0, recipe, key, "learning rate must be positive")
@@ -218,6 +240,7 @@ def validate_recipe(recipe: Recipe) -> Recipe:
     _check_rewards(recipe)
     _check_grpo_batch(recipe)
     _check_model(recipe)
+    _check_optional_packages(recipe)
     _fit_precision(recipe)
     _fit_device(recipe)
     return recipe

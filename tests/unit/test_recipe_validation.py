@@ -123,3 +123,15 @@ def test_shipped_accelerate_configs_load(name: str, kind: str) -> None:
     config = load_config_from_file(str(Path(__file__).parents[2] / "recipes" / "accelerate" / name))
     assert config.distributed_type.value == kind
     assert config.mixed_precision == "bf16"
+
+
+@pytest.mark.parametrize(
+    ("args", "module"), [(["--grpo.use_vllm", "true"], "vllm"), (["--grpo.report_to", "wandb"], "wandb")]
+)
+def test_switches_that_need_a_missing_package(args: list[str], module: str) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec(module) is not None:
+        pytest.skip(f"{module} is installed here")
+    with pytest.raises(R1Error, match=f"needs the '{module}' package.*pip install {module}"):
+        _load(*args)
