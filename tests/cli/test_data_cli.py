@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import SHARED_DATA
+from conftest import SHARED_DATA, needs_shared_data
 from typer.testing import CliRunner
 
 from r1cli.cli.data import split_source
@@ -13,10 +13,9 @@ from r1cli.cli.main import app
 from r1cli.data import load_prepared, load_prompt_dataset
 
 runner = CliRunner()
-needs_data = pytest.mark.skipif(not SHARED_DATA.exists(), reason="../shared/data is not here")
 
 
-@needs_data
+@needs_shared_data
 def test_prepare_a_shared_file_then_train_reads_it(tmp_path):
     out = tmp_path / "amc"
     result = runner.invoke(

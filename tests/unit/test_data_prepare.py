@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import SHARED_DATA
+from conftest import SHARED_DATA, needs_shared_data
 
 from r1cli.data import prepare
 from r1cli.data.validate import validate_prompt_dataset, validate_sft_dataset
 from r1cli.errors import R1Error
 from r1cli.recipe import load_recipe
 from r1cli.rewards.answers import extract_gold_answer
-
-needs_data = pytest.mark.skipif(not SHARED_DATA.exists(), reason="../shared/data is not here")
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +24,7 @@ def _jsonl(path, rows):
     return str(path)
 
 
-@needs_data
+@needs_shared_data
 @pytest.mark.parametrize(
     ("name", "rows", "columns", "kinds"),
     [
@@ -61,7 +59,7 @@ def test_every_shared_file(cfg, name, rows, columns, kinds):
             ]
 
 
-@needs_data
+@needs_shared_data
 def test_gsm8k_answer_column_clash(cfg):
     dataset, _ = prepare({**cfg, "test_size": 0}, str(SHARED_DATA / "gsm8k/test.jsonl"))
     row = dataset["train"][0]
@@ -71,7 +69,7 @@ def test_gsm8k_answer_column_clash(cfg):
     assert row["solution"].endswith("#### 18")
 
 
-@needs_data
+@needs_shared_data
 def test_aime_and_amc_gold(cfg):
     aime, summary = prepare({**cfg, "test_size": 0}, str(SHARED_DATA / "math/aime24.jsonl"))
     row = aime["train"][0]

@@ -6,7 +6,7 @@ import json
 import time
 
 import pytest
-from conftest import SHARED_DATA
+from conftest import SHARED_DATA, needs_shared_data
 
 from r1cli.rewards.answers import (
     answer_block,
@@ -54,6 +54,7 @@ def test_golds_without_an_answer_give_none(gold) -> None:
     assert extract_gold_answer(gold) is None
 
 
+@needs_shared_data
 def test_every_real_gsm8k_and_minerva_gold_has_an_answer() -> None:
     with (SHARED_DATA / "gsm8k" / "test.jsonl").open(encoding="utf-8") as handle:
         golds = [json.loads(line)["answer"] for line in handle]
