@@ -182,3 +182,33 @@ def test_two_processes_under_torchrun(tmp_path: Path) -> None:
     assert (out / "model.safetensors").exists()
     metrics = _metrics(out)
     assert [entry["step"] for entry in metrics] == [1, 2]  # one writer: the main process
+
+
+def test_trains_on_a_prepared_gsm8k_style_dataset(tmp_path: Path) -> None:
+    source = tmp_path / "gsm8k.jsonl"
+    rows = [
+        {"question": f"Tom has {a} apples and buys {b}. How many now?", "answer": f"{a}+{b}\n#### {a + b}"}
+        for a, b in [(3, 4), (10, 5), (7, 7), (1, 2), (9, 9), (6, 2)]
+    ]
+    source.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    prepared = tmp_path / "prepared"
+    result = runner.invoke(app, ["data", "prepare", str(source), "-o", str(prepared), "--test-size", "2"])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "zero"
+    args = [
+        "train",
+        "zero",
+        "--data.dataset",
+        str(prepared),
+        "--output-dir",
+        str(out),
+        *FAST,
+        "--grpo.max_steps",
+        "1",
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "rewards/accuracy/mean" in _metrics(out)[-1]
+    import tomllib
+
+    assert tomllib.loads((out / "recipe.toml").read_text())["data"]["dataset"] == str(prepared)
