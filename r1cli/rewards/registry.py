@@ -31,7 +31,7 @@ RewardFunction = Callable[..., list[float | None]]
 
 
 def _verifier_settings(cfg: Mapping[str, Any]) -> dict[str, Any]:
-    timeout, workers = cfg.get("timeout", 5.0), cfg.get("workers", 0)
+    timeout, workers = cfg.get("timeout", 3.0), cfg.get("workers", 0)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
         raise R1Error(f"rewards.timeout = {timeout!r}: must be a number of seconds > 0")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
