@@ -211,8 +211,15 @@ def build_tiny_model(
     if out.exists() and not out.is_dir():
         raise R1Error(f"'{out}' exists and is not a directory")
     if out.is_dir() and any(out.iterdir()):
+        # --overwrite replaces an earlier tiny model, never an unrelated folder.
+        if not (out / MARKER_FILE).exists():
+            raise R1Error(
+                f"'{out}' is not empty and holds no r1-tiny model", hint="choose a new or empty directory"
+            )
         if not overwrite:
-            raise R1Error(f"'{out}' is not empty", hint="choose another directory or pass --overwrite")
+            raise R1Error(
+                f"'{out}' already holds an r1-tiny model", hint="choose another directory or pass --overwrite"
+            )
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
 

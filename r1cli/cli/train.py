@@ -33,11 +33,25 @@ def zero(
     """R1-Zero: GRPO with rule-based rewards on the recipe's model and dataset."""
     from r1cli.train.zero import train_zero
 
+    recipe = recipe or (_run_recipe(output_dir, "grpo") if resume else None)
     resolved = resolve_recipe(
         recipe, profile, ctx.args, stage="grpo", overrides={"grpo.output_dir": output_dir}
     )
     result = train_zero(resolved, resume=resume)
     _report(result)
+
+
+def _run_recipe(output_dir: Path | None, section: str) -> Path | None:
+    """On --resume without --recipe, the run's own saved recipe is the base, so the run goes on unchanged."""
+    import sys
+
+    from r1cli.recipe.schema import defaults
+
+    saved = (output_dir or Path(defaults()[section]["output_dir"])) / "recipe.toml"
+    if not saved.exists():
+        return None
+    print(f"r1: note: resuming with the run's recipe {saved}", file=sys.stderr)
+    return saved
 
 
 def _report(result) -> None:

@@ -54,14 +54,21 @@ def save_prepared(
 
 def check_output_dir(output_dir: str | Path, overwrite: bool) -> Path:
     """The output folder, if it may be written: absent, empty, or `overwrite` given."""
-    out = Path(output_dir).expanduser()
+    out = Path(output_dir).expanduser().resolve()
     if out.exists() and not out.is_dir():
         raise R1Error(f"output {out} is a file, not a folder", hint="choose another --output")
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        raise R1Error(
-            f"output folder {out} is not empty",
-            hint="pass --overwrite to replace it, or pick another --output",
-        )
+    if out.exists() and any(out.iterdir()):
+        if not (out / SUMMARY_FILE).exists():
+            # --overwrite replaces an earlier `r1 data prepare` output, never an unrelated folder.
+            raise R1Error(
+                f"output folder {out} is not empty and is not an earlier `r1 data prepare` output",
+                hint="pick a new or empty --output",
+            )
+        if not overwrite:
+            raise R1Error(
+                f"output folder {out} holds an earlier prepared dataset",
+                hint="pass --overwrite to replace it, or pick another --output",
+            )
     return out
 
 

@@ -8,13 +8,15 @@ import tomli_w
 
 from r1cli.recipe.layering import Recipe
 
+HARDWARE_SOURCE = "auto (hardware)"
+
 
 def _value(value: Any) -> str:
     return tomli_w.dumps({"v": value}).strip()[len("v = ") :]
 
 
 def _render_table(
-    recipe: Recipe, table: dict[str, Any], prefix: str, lines: list[str], provenance: bool
+    recipe: Recipe, table: dict[str, Any], prefix: str, lines: list[str], portable: bool
 ) -> None:
     leaves = {key: value for key, value in table.items() if not isinstance(value, dict)}
     tables = {key: value for key, value in table.items() if isinstance(value, dict)}
@@ -23,23 +25,28 @@ def _render_table(
     width = max((len(key) for key in leaves), default=0)
     for key, value in leaves.items():
         source = recipe.sources.get(f"{prefix}.{key}", "default")
-        comment = f"  # {source}" if provenance else ""
+        line = f"{key.ljust(width)} = {_value(value)}  # {source}"
         if value is None:
-            lines.append(f"# {key} is unset (trl's default){comment}")
-        else:
-            lines.append(f"{key.ljust(width) if provenance else key} = {_value(value)}{comment}")
+            line = f"# {key} is unset (trl's default)  # {source}"
+        elif portable and source == HARDWARE_SOURCE:
+            line = f"# {line}: picked for the machine that ran it"  # re-picked wherever it is loaded
+        lines.append(line)
     lines.append("")
     for key, sub in tables.items():
-        _render_table(recipe, sub, f"{prefix}.{key}", lines, provenance)
+        _render_table(recipe, sub, f"{prefix}.{key}", lines, portable)
 
 
-def render_recipe(recipe: Recipe, provenance: bool = True) -> str:
-    """TOML text of the resolved recipe; with `provenance`, a `# source` comment per value."""
+def render_recipe(recipe: Recipe, portable: bool = False) -> str:
+    """TOML text of the resolved recipe, a `# source` comment per value.
+
+    `portable` comments out the values fitted to this machine (dtype, use_cpu, ...), so that the file
+    loaded elsewhere fits them to that machine instead of forcing this one's.
+    """
     lines: list[str] = []
     header = f"# resolved recipe: {recipe.path or 'built-in defaults'}"
     if recipe.profile:
         header += f", profile {recipe.profile}"
     lines += [header, ""]
     for section, table in recipe.data.items():
-        _render_table(recipe, table, section, lines, provenance)
+        _render_table(recipe, table, section, lines, portable)
     return "\n".join(lines).rstrip() + "\n"

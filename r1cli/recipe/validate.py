@@ -9,11 +9,11 @@ import os
 
 from r1cli.errors import R1Error, did_you_mean
 from r1cli.recipe.layering import Recipe
+from r1cli.recipe.render import HARDWARE_SOURCE
 
 DTYPES = ("auto", "bfloat16", "float16", "float32")
 ATTENTION = ("auto", "sdpa", "eager", "flash_attention_2")
 QUANT_TYPES = ("nf4", "fp4")
-HARDWARE_SOURCE = "auto (hardware)"
 
 
 def _where(recipe: Recipe, key: str) -> str:

@@ -50,8 +50,17 @@ def quiet_libraries() -> None:
     warnings.filterwarnings("ignore", message=".*'pin_memory' argument is set as true.*")
 
 
+def _aside(path: Path, label: str) -> Path:
+    """A free name next to `path` for setting it aside (never overwrites an earlier one)."""
+    candidate, number = path.with_name(f"{label}-{path.name}"), 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{label}{number}-{path.name}")
+    return candidate
+
+
 def check_fresh_output_dir(output_dir: Path) -> None:
-    """A new run must not write over an earlier run's checkpoints or model."""
+    """A new run needs an absent or empty folder: it must not write over a run or anyone's files."""
     if not output_dir.exists():
         return
     if not output_dir.is_dir():
@@ -61,25 +70,35 @@ def check_fresh_output_dir(output_dir: Path) -> None:
             f"{output_dir} already holds a training run",
             hint="continue it with --resume, or pick a new --output-dir",
         )
+    if any(output_dir.iterdir()):
+        raise R1Error(f"{output_dir} is not empty", hint="pick a new or empty --output-dir")
 
 
-def find_resume_checkpoint(output_dir: Path, recipe: Recipe, section: str) -> Path:
-    """The newest complete checkpoint; incomplete ones (killed mid-save) are set aside, not deleted."""
+def find_resume_checkpoint(output_dir: Path, recipe: Recipe, section: str) -> Path | None:
+    """The newest complete checkpoint; incomplete ones (killed mid-save) are set aside, not deleted.
+
+    A run killed before its first checkpoint restarts from step 0 in the same folder (None).
+    """
     from accelerate import PartialState
 
+    state = PartialState()
     checkpoints = _checkpoints(output_dir)
     if not checkpoints:
-        raise R1Error(
-            f"nothing to resume in {output_dir}: no checkpoint-* directory", hint="run without --resume"
-        )
-    state = PartialState()
+        if not (output_dir / "recipe.toml").exists():
+            raise R1Error(f"nothing to resume in {output_dir}: no r1 run there", hint="run without --resume")
+        metrics = output_dir / "metrics.jsonl"
+        if state.is_main_process and metrics.exists():
+            metrics.rename(_aside(metrics, "restarted"))
+        print(f"r1: note: {output_dir} has no checkpoint yet: starting again from step 0", file=sys.stderr)
+        state.wait_for_everyone()
+        return None
     chosen: tuple[int, Path] | None = None
     for step, path in reversed(checkpoints):
         if (path / "trainer_state.json").exists():
             chosen = (step, path)
             break
         if state.is_main_process:
-            aside = path.with_name(f"incomplete-{path.name}")
+            aside = _aside(path, "incomplete")
             path.rename(aside)
             print(
                 f"r1: note: {path.name} was never finished (killed while saving?): moved to {aside.name}",
@@ -112,15 +131,48 @@ def find_resume_checkpoint(output_dir: Path, recipe: Recipe, section: str) -> Pa
     return path
 
 
-def write_recipe(recipe: Recipe, output_dir: Path, keep_existing: bool = False) -> None:
-    """Save the resolved recipe (with provenance) so the run can be reproduced."""
+# Keys that may differ between a run and its resumption without changing what is trained.
+RESUME_MAY_CHANGE = ("output_dir", "max_steps", "save_", "logging_", "report_to", "dataloader_")
+
+
+def check_resume_recipe(recipe: Recipe, output_dir: Path, section: str) -> None:
+    """Refuse to resume a run with a recipe that trains something else than the run did."""
+    from r1cli.recipe import load_recipe
+    from r1cli.recipe.validate import HARDWARE_SOURCE
+
+    saved_path = output_dir / "recipe.toml"
+    if not saved_path.exists():
+        return
+    saved = load_recipe(saved_path, environ={}, validate=False)
+    changed = []
+    for key, source in recipe.sources.items():
+        name = key.split(".", 1)[-1]
+        if source == HARDWARE_SOURCE or key.startswith("logging.") or name.startswith(RESUME_MAY_CHANGE):
+            continue
+        if key.startswith(("grpo.", "sft.")) and not key.startswith(f"{section}."):
+            continue
+        if recipe.get(key) != saved.get(key):
+            changed.append(f"{key} ({saved.get(key)!r} -> {recipe.get(key)!r})")
+    if changed:
+        shown = ", ".join(changed[:4]) + (f" and {len(changed) - 4} more" if len(changed) > 4 else "")
+        raise R1Error(
+            f"--resume with a recipe that differs from the run's: {shown}",
+            hint="resume with the run's own recipe (the default: leave out --recipe), or start a new run",
+        )
+
+
+def write_recipe(recipe: Recipe, output_dir: Path) -> None:
+    """Save the resolved recipe (with provenance) so the run can be reproduced and resumed.
+
+    A resumed run keeps the file it started with (check_resume_recipe made sure nothing that matters
+    changed).
+    """
     from r1cli.recipe.render import render_recipe
 
     output_dir.mkdir(parents=True, exist_ok=True)
     target = output_dir / "recipe.toml"
-    if keep_existing and target.exists():
-        target = output_dir / "recipe.resumed.toml"
-    target.write_text(render_recipe(recipe))
+    if not target.exists():
+        target.write_text(render_recipe(recipe, portable=True))
 
 
 def save_trained_model(trainer: Any, tokenizer: Any, recipe: Recipe, output_dir: Path) -> None:

@@ -21,6 +21,7 @@ from r1cli.errors import R1Error
 from r1cli.recipe import Recipe
 from r1cli.train.output import (
     check_fresh_output_dir,
+    check_resume_recipe,
     find_resume_checkpoint,
     quiet_libraries,
     save_trained_model,
@@ -64,9 +65,12 @@ def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
     # Building the config sets up the distributed state, so every check below sees all ranks.
     config = build_trainer_config(recipe, "grpo", reward_weights=weights)
     output_dir = Path(config.output_dir)
-    checkpoint = find_resume_checkpoint(output_dir, recipe, "grpo") if resume else None
-    if not resume:
+    if resume:
+        check_resume_recipe(recipe, output_dir, "grpo")
+        checkpoint = find_resume_checkpoint(output_dir, recipe, "grpo")
+    else:
         check_fresh_output_dir(output_dir)
+        checkpoint = None
     config.distributed_state.wait_for_everyone()
 
     tokenizer = load_tokenizer(recipe.data)
@@ -77,7 +81,7 @@ def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
     reward_funcs = recorder.wrap(build_reward_functions(rewards_cfg, names))
 
     model = load_model(
-        recipe.data, for_training=True, gradient_checkpointing=bool(config.gradient_checkpointing)
+        recipe.data, for_training=True, gradient_checkpointing=bool(config.activation_checkpointing)
     )
     trainer = GRPOTrainer(
         model=model,
@@ -90,7 +94,7 @@ def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
     )
     quiet_trainer_output(trainer)
     if trainer.is_world_process_zero():
-        write_recipe(recipe, output_dir, keep_existing=resume)
+        write_recipe(recipe, output_dir)
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
 
     result = TrainResult(

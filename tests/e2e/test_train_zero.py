@@ -140,7 +140,13 @@ def test_sigkill_then_resume_ends_at_the_planned_step(tmp_path: Path) -> None:
     changed = subprocess.run([*base, "--grpo.max_steps", "12", "--resume"], capture_output=True, text=True)
     assert changed.returncode == 1 and "planned with" in changed.stderr
 
-    resumed = subprocess.run([*args, "--resume"], capture_output=True, text=True)
+    # Resuming with different training settings is refused; plain --resume takes the run's own recipe.
+    other = subprocess.run([*args, "--grpo.learning_rate", "1e-4", "--resume"], capture_output=True, text=True)
+    assert other.returncode == 1 and "differs from the run's: grpo.learning_rate" in other.stderr
+    resumed = subprocess.run(
+        [*R1, "train", "zero", "--output-dir", str(out), "--resume"], capture_output=True, text=True
+    )
+    assert "resuming with the run's recipe" in resumed.stderr
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     state = json.loads((out / "checkpoint-8" / "trainer_state.json").read_text())
     assert state["global_step"] == 8
