@@ -165,7 +165,9 @@ def _build_tokenizer(model_max_length: int):
     )
 
 
-def _check_shape(cfg: dict[str, Any]) -> None:
+def check_tiny_config(tiny_cfg: dict[str, Any] | None) -> dict[str, Any]:
+    """The full [tiny] config, checked: positive sizes, heads dividing evenly."""
+    cfg = full_tiny_config(tiny_cfg)
     for key in (
         "hidden_size",
         "intermediate_size",
@@ -186,6 +188,7 @@ def _check_shape(cfg: dict[str, Any]) -> None:
             f"[tiny] num_attention_heads ({cfg['num_attention_heads']}) must be divisible by "
             f"num_key_value_heads ({cfg['num_key_value_heads']})"
         )
+    return cfg
 
 
 def full_tiny_config(tiny_cfg: dict[str, Any] | None) -> dict[str, Any]:
@@ -205,8 +208,7 @@ def build_tiny_model(
     import torch
     from transformers import GenerationConfig, Qwen2Config, Qwen2ForCausalLM
 
-    cfg = full_tiny_config(tiny_cfg)
-    _check_shape(cfg)
+    cfg = check_tiny_config(tiny_cfg)
     out = Path(out_dir).expanduser()
     if out.exists() and not out.is_dir():
         raise R1Error(f"'{out}' exists and is not a directory")

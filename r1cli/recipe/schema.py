@@ -18,6 +18,11 @@ from r1cli.recipe.values import kinds_of_annotation, kinds_of_value
 
 TRAINER_SECTIONS = ("grpo", "sft")
 PROFILES = "profiles"
+# trl config fields that r1 fills from its own sections: setting them in [grpo]/[sft] would be ignored.
+SET_BY_R1 = {
+    "reward_weights": "rewards.weights",
+    "model_init_kwargs": "the [model] and [quantization] sections",
+}
 # Keys whose default does not show every type they accept.
 EXTRA_KINDS: dict[str, frozenset[str]] = {
     "lora.target_modules": frozenset({"str", "list"}),
@@ -65,6 +70,8 @@ def expected_kinds(key: str, origin: str) -> frozenset[str]:
     path = tuple(key.split("."))
     section = path[0]
     if section in TRAINER_SECTIONS:
+        if len(path) == 2 and path[1] in SET_BY_R1:
+            raise R1Error(f"'{key}' is set by r1 (from {origin})", hint=f"use {SET_BY_R1[path[1]]} instead")
         fields = trainer_fields(section)
         if len(path) == 2 and path[1] in fields:
             return fields[path[1]]

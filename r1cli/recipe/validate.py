@@ -232,12 +232,33 @@ def _fit_device(recipe: Recipe) -> None:
                 recipe.set(key, value, HARDWARE_SOURCE)
 
 
+def _check_logging(recipe: Recipe) -> None:
+    for name in ("trend_window", "trend_threshold", "examples_every", "keep_checkpoint_every"):
+        value = recipe.get(f"logging.{name}")
+        _require(value >= 0, recipe, f"logging.{name}", "must be >= 0 (0 turns it off)")
+
+
+def _check_built_parts(recipe: Recipe) -> None:
+    """Build what is cheap to build now (reward closures, the tiny model's shape) so that their own checks
+    run before any model or dataset is loaded."""
+    from r1cli.rewards.registry import build_reward_functions
+    from r1cli.tiny import TINY_MODEL_NAME, check_tiny_config
+
+    build_reward_functions(recipe.section("rewards"))
+    if recipe.get("model.name_or_path") == TINY_MODEL_NAME:
+        check_tiny_config(recipe.section("tiny"))
+    if recipe.get("data.dataset").startswith("synthetic:"):
+        _require(recipe.get("data.synthetic_size") >= 1, recipe, "data.synthetic_size", "must be >= 1")
+
+
 def validate_recipe(recipe: Recipe) -> Recipe:
     """Run every check; fit dtype and attention to this machine. Raises R1Error on the first problem."""
     _fold_deprecated_aliases(recipe)
     _check_choices(recipe)
     _check_numbers(recipe)
     _check_rewards(recipe)
+    _check_logging(recipe)
+    _check_built_parts(recipe)
     _check_grpo_batch(recipe)
     _check_model(recipe)
     _check_optional_packages(recipe)

@@ -30,6 +30,8 @@ from r1cli.jsonl import json_lines
 
 # Columns GRPO passes under their own names; every other column goes to the rewards as it is.
 _OWN_COLUMNS = ("completion", "prompt", "completion_ids")
+# Names trl itself passes to reward functions: an input column with one of them would replace it.
+_RESERVED = ("completions", "prompts", "trainer_state", "log_extra", "log_metric")
 
 
 @dataclass
@@ -72,6 +74,9 @@ def check_row(row: dict[str, Any], needs_solution: Sequence[str]) -> str | None:
     """Why a parsed JSON value cannot be scored, or None when it can."""
     if "completion" not in row:
         return "has no `completion` field"
+    reserved = [name for name in _RESERVED if name in row]
+    if reserved:
+        return f"has a `{reserved[0]}` column, a name trl passes to reward functions itself: rename it"
     completion = row["completion"]
     if not isinstance(completion, str) and not _is_messages(completion):
         return "`completion` must be a string or a list of chat messages with string `content`"

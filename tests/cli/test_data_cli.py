@@ -53,18 +53,24 @@ def test_default_source_options_and_recipe_overrides(tmp_path):
     assert int(row["answer"]) <= 18
 
 
-def test_refuses_to_overwrite_unless_asked(tmp_path):
+def test_refuses_to_overwrite_unless_asked_and_never_an_unrelated_folder(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("old")
     args = ["data", "prepare", "synthetic:addition", "-o", str(out), "--data.synthetic_size", "20"]
+    for extra in ([], ["--overwrite"]):
+        result = runner.invoke(app, [*args, *extra])
+        assert result.exit_code == 1
+        assert "is not an earlier `r1 data prepare` output" in result.stderr
+        assert (out / "keep.txt").read_text() == "old"
+    prepared = tmp_path / "prepared"
+    args = ["data", "prepare", "synthetic:addition", "-o", str(prepared), "--data.synthetic_size", "20"]
+    assert runner.invoke(app, args).exit_code == 0
     result = runner.invoke(app, args)
-    assert result.exit_code == 1
-    assert "r1: error: output folder" in result.stderr and "--overwrite" in result.stderr
-    assert (out / "keep.txt").exists()
+    assert result.exit_code == 1 and "--overwrite" in result.stderr
     result = runner.invoke(app, [*args, "--overwrite"])
     assert result.exit_code == 0, result.output
-    assert not (out / "keep.txt").exists() and (out / "dataset_dict.json").exists()
+    assert (prepared / "dataset_dict.json").exists()
 
 
 @pytest.mark.parametrize(

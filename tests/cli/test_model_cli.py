@@ -32,15 +32,20 @@ def test_tiny_builds_prints_path_and_info_reads_it(tmp_path):
     assert table.exit_code == 0 and "generation_markers  True" in table.stdout
 
 
-def test_tiny_refuses_non_empty_dir_unless_overwrite(tmp_path):
+def test_tiny_never_overwrites_an_unrelated_folder(tmp_path):
     (tmp_path / "notes.txt").write_text("keep me")
-    result = runner.invoke(app, ["model", "tiny", str(tmp_path), *SMALL])
-    assert result.exit_code == 1
-    assert "r1: error:" in result.stderr and "--overwrite" in result.stderr
-    assert (tmp_path / "notes.txt").exists()
-    result = runner.invoke(app, ["model", "tiny", str(tmp_path), *SMALL, "--overwrite"])
+    for extra in ([], ["--overwrite"]):
+        result = runner.invoke(app, ["model", "tiny", str(tmp_path), *SMALL, *extra])
+        assert result.exit_code == 1
+        assert "holds no r1-tiny model" in result.stderr
+    assert (tmp_path / "notes.txt").read_text() == "keep me"
+    model_dir = tmp_path / "m"
+    assert runner.invoke(app, ["model", "tiny", str(model_dir), *SMALL]).exit_code == 0
+    result = runner.invoke(app, ["model", "tiny", str(model_dir), *SMALL])
+    assert result.exit_code == 1 and "--overwrite" in result.stderr
+    result = runner.invoke(app, ["model", "tiny", str(model_dir), *SMALL, "--overwrite"])
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "model.safetensors").is_file()
+    assert (model_dir / "model.safetensors").is_file()
 
 
 def test_tiny_bad_shape_is_one_line_error(tmp_path):

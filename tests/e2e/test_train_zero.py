@@ -141,7 +141,9 @@ def test_sigkill_then_resume_ends_at_the_planned_step(tmp_path: Path) -> None:
     assert changed.returncode == 1 and "planned with" in changed.stderr
 
     # Resuming with different training settings is refused; plain --resume takes the run's own recipe.
-    other = subprocess.run([*args, "--grpo.learning_rate", "1e-4", "--resume"], capture_output=True, text=True)
+    other = subprocess.run(
+        [*args, "--grpo.learning_rate", "1e-4", "--resume"], capture_output=True, text=True
+    )
     assert other.returncode == 1 and "differs from the run's: grpo.learning_rate" in other.stderr
     resumed = subprocess.run(
         [*R1, "train", "zero", "--output-dir", str(out), "--resume"], capture_output=True, text=True

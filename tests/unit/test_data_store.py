@@ -30,7 +30,7 @@ def test_save_refuses_non_empty_and_swaps_on_overwrite(tmp_path):
     dataset, summary = prepare(CFG)
     assert save_prepared(dataset, summary, out) == out
     assert read_summary(out).rows == {"train": 24, "test": 6}
-    with pytest.raises(R1Error, match="not empty") as err:
+    with pytest.raises(R1Error, match="holds an earlier prepared dataset") as err:
         save_prepared(dataset, summary, out)
     assert "--overwrite" in err.value.hint
     smaller, summary = prepare({**CFG, "synthetic_size": 10})

@@ -97,6 +97,7 @@ def test_legacy_flags_follow_the_stage() -> None:
         (["--nonsense", "1"], "unknown option --nonsense"),
         (["--grpo.learnin_rate", "1"], "did you mean 'grpo.learning_rate'"),
         (["--lora.rank", "8"], "unknown recipe key 'lora.rank'"),
+        (["--grpo.reward_weights", "[1,2]"], "is set by r1.*use rewards.weights"),
     ],
 )
 def test_bad_overrides(args: list[str], message: str) -> None:

@@ -53,6 +53,18 @@ def _load(*args: str, environ: dict[str, str] | None = None):
             "use_vllm with 4-bit",
         ),
         (["--generation.top_p", "0"], r"must be in \(0, 1\]"),
+        (["--logging.examples_every", "-3"], "logging.examples_every.*must be >= 0"),
+        (["--data.synthetic_size", "0"], "data.synthetic_size.*must be >= 1"),
+        (["--tiny.hidden_size", "130"], "divisible by num_attention_heads"),
+        (
+            [
+                "--rewards.functions",
+                "[repetition_penalty]",
+                "--rewards.repetition_penalty.max_penalty",
+                "0.5",
+            ],
+            "max_penalty = 0.5: must be <= 0",
+        ),
     ],
 )
 def test_validation_messages(args: list[str], message: str) -> None:

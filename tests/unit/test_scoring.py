@@ -61,6 +61,7 @@ def test_format_only_rows_need_no_solution(tmp_path: Path) -> None:
         (b'{"completion": "x", "solution": true}', "`solution` must be a string or a number"),
         (b'{"completion": "x", "solution": "1", "completion_ids": ["a"]}', "`completion_ids`"),
         (b'{"completion": "x", "solution": "1", "prompt": 3}', "`prompt`"),
+        (b'{"completion": "x", "solution": "1", "completions": "n/a"}', "a `completions` column"),
         (b'{"completion": "caf\xe9", "solution": "1"}', ":2: not UTF-8"),
         (b"[" * 100_000, ":2: malformed JSON"),
     ],

@@ -111,13 +111,18 @@ def test_build_is_deterministic(built, tmp_path):
         assert (again / name).read_bytes() == (built[0] / name).read_bytes(), name
 
 
-def test_refuses_non_empty_dir_unless_overwrite(tmp_path):
+def test_overwrite_replaces_a_tiny_model_but_never_an_unrelated_folder(tmp_path):
     (tmp_path / "keep.txt").write_text("x")
-    with pytest.raises(R1Error, match="not empty"):
-        build_tiny_model(tmp_path, SMALL)
-    build_tiny_model(tmp_path, SMALL, overwrite=True)
-    assert not (tmp_path / "keep.txt").exists()
-    assert (tmp_path / "model.safetensors").is_file()
+    for overwrite in (False, True):
+        with pytest.raises(R1Error, match="not empty and holds no r1-tiny model"):
+            build_tiny_model(tmp_path, SMALL, overwrite=overwrite)
+    assert (tmp_path / "keep.txt").exists()
+    model_dir = tmp_path / "tiny"
+    build_tiny_model(model_dir, SMALL)
+    with pytest.raises(R1Error, match="already holds an r1-tiny model"):
+        build_tiny_model(model_dir, SMALL)
+    build_tiny_model(model_dir, SMALL, overwrite=True)
+    assert (model_dir / "model.safetensors").is_file()
 
 
 @pytest.mark.parametrize(
