@@ -29,15 +29,26 @@ class R1Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except R1Error as exc:
-            if os.environ.get("R1_DEBUG"):
-                raise
+            _raise_if_debugging()
             message = f"r1: error: {_one_line(exc.message)}"
             if exc.hint:
                 message += f" ({_one_line(exc.hint)})"
             print(message, file=sys.stderr)
             raise typer.Exit(EXIT_USER_ERROR) from None
-        except KeyboardInterrupt:
-            if os.environ.get("R1_DEBUG"):
+        except OSError as exc:
+            # A path the user gave that cannot be read or written (permissions, missing parent, full disk).
+            if exc.filename is None:
                 raise
+            _raise_if_debugging()
+            print(f"r1: error: cannot use {exc.filename}: {exc.strerror}", file=sys.stderr)
+            raise typer.Exit(EXIT_USER_ERROR) from None
+        except KeyboardInterrupt:
+            _raise_if_debugging()
             print("r1: interrupted", file=sys.stderr)
             raise typer.Exit(EXIT_INTERRUPTED) from None
+
+
+def _raise_if_debugging() -> None:
+    """`R1_DEBUG=1` (anything but empty, 0, false, no) shows the full traceback instead."""
+    if os.environ.get("R1_DEBUG", "").strip().lower() not in ("", "0", "false", "no"):
+        raise

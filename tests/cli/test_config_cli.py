@@ -110,3 +110,26 @@ def test_help_and_version_are_fast_and_import_no_torch() -> None:
         [sys.executable, "-m", "r1cli.cli.main", "--version"], capture_output=True, text=True
     )
     assert version.stdout.startswith("r1 ")
+
+
+def test_an_unwritable_output_path_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    args = [
+        "data",
+        "prepare",
+        "synthetic:addition",
+        "-o",
+        str(blocker / "sub"),
+        "--data.synthetic_size",
+        "10",
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("r1: error: cannot use ") and result.stderr.count("\n") == 1
+
+
+def test_r1_debug_zero_means_off(monkeypatch) -> None:
+    monkeypatch.setenv("R1_DEBUG", "0")
+    result = runner.invoke(app, ["config", "show", "--grpo.learnin_rate", "1"])
+    assert result.exit_code == 1 and result.stderr.startswith("r1: error:")
