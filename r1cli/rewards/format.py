@@ -25,10 +25,11 @@ def format_reward(completions: list, **kwargs) -> list[float]:
     >>> format_reward(["<think>\n2 + 2 = 4\n</think>\n\n<answer>\n4\n</answer>", "The answer is 4."])
     [1.0, 0.0]
     """
-    return [1.0 if _well_formed(completion_text(c)) else 0.0 for c in completions]
+    return [1.0 if is_well_formed(completion_text(c)) else 0.0 for c in completions]
 
 
-def _well_formed(text: str) -> bool:
+def is_well_formed(text: str) -> bool:
+    """Exactly one think block then one answer block, only whitespace around and between them."""
     text = text.strip()
     if not (text.startswith("<think>") and text.endswith("</answer>")):
         return False
@@ -74,6 +75,11 @@ _STEP_RE = re.compile(
 )
 
 
+def count_reasoning_steps(text: str) -> int:
+    """How many reasoning-step indicators the text holds (Step N:, numbered lines, bullets, First, ...)."""
+    return len(_STEP_RE.findall(text))
+
+
 def make_reasoning_steps(min_steps: int = 3) -> Callable[..., list[float]]:
     r"""Reward step-by-step reasoning: min(1, indicators / min_steps), indicators as in the seed.
 
@@ -87,7 +93,7 @@ def make_reasoning_steps(min_steps: int = 3) -> Callable[..., list[float]]:
         raise R1Error(f"rewards.reasoning_steps.min_steps = {min_steps!r}: must be an integer >= 1")
 
     def reasoning_steps(completions: list, **kwargs) -> list[float]:
-        return [min(1.0, len(_STEP_RE.findall(completion_text(c))) / min_steps) for c in completions]
+        return [min(1.0, count_reasoning_steps(completion_text(c)) / min_steps) for c in completions]
 
     return reasoning_steps
 

@@ -15,30 +15,14 @@ from __future__ import annotations
 import functools
 import inspect
 import math
-import re
 import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-# The R1 layout, loosely: "<think>...</think> <answer>...</answer>" and nothing around it.
-_THINK_TO_ANSWER_RE = re.compile(r"</think>\s*<answer>")
-# The seed's reasoning-step markers ("Step 1:", numbered lines, bullets, First/Second/Next/Finally),
-# counted with plain str.count where possible: one alternation regex is ~20x slower on long texts.
-_STEP_RE = re.compile(r"Step \d+:")
-_NUMBERED_LINE_RE = re.compile(r"\n\d+\.")
-_LEADING_NUMBER_RE = re.compile(r"\d+\.")
-_MARKERS = ("First,", "Second,", "Next,", "Finally,", "\n-", "\n*")
-
-
-def follows_format(text: str) -> bool:
-    """Whether the text is a think block then an answer block, with only whitespace around them."""
-    s = text.strip()
-    if not (s.startswith("<think>") and s.endswith("</answer>")):
-        return False
-    joint = _THINK_TO_ANSWER_RE.search(s, len("<think>"))
-    return joint is not None and joint.end() <= len(s) - len("</answer>")
+from r1cli.rewards.answers import completion_text, prompt_text
+from r1cli.rewards.format import count_reasoning_steps, is_well_formed
 
 
 def tag_content(text: str, tag: str) -> str | None:
@@ -49,42 +33,6 @@ def tag_content(text: str, tag: str) -> str | None:
     start += len(tag) + 2
     end = text.find(f"</{tag}>", start)
     return text[start : end if end >= 0 else len(text)].strip()
-
-
-def reasoning_indicators(text: str) -> int:
-    """How many reasoning-step markers the text holds."""
-    count = len(_STEP_RE.findall(text)) + len(_NUMBERED_LINE_RE.findall(text))
-    count += _LEADING_NUMBER_RE.match(text) is not None
-    return count + sum(text.count(marker) for marker in _MARKERS)
-
-
-def completion_text(completion: Any) -> str:
-    """The text of a completion: a str, or the content of chat messages (`[{"role", "content"}]`)."""
-    if isinstance(completion, str):
-        return completion
-    if isinstance(completion, dict):
-        completion = [completion]
-    if isinstance(completion, list):
-        return "".join(_content_text(message.get("content")) for message in completion)
-    return str(completion)
-
-
-def _content_text(content: Any) -> str:
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):  # multimodal parts: [{"type": "text", "text": ...}, ...]
-        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
-    return str(content)
-
-
-def prompt_text(prompt: Any) -> str:
-    """The question of a prompt: a str, or the last user message of a conversation."""
-    if isinstance(prompt, list):
-        users = [m for m in prompt if isinstance(m, dict) and m.get("role") == "user"]
-        return _content_text((users or prompt)[-1].get("content")) if prompt else ""
-    return completion_text(prompt)
 
 
 @dataclass
@@ -256,14 +204,14 @@ class RewardRecorder:
         texts = [completion_text(c) for c in batch.completions]
         for text in texts:
             w.completion_chars += len(text)
-            w.format_ok += follows_format(text)
+            w.format_ok += is_well_formed(text)
             if (think := tag_content(text, "think")) is not None:
                 w.think_count += 1
                 w.think_chars += len(think)
             if (answer := tag_content(text, "answer")) is not None:
                 w.answer_count += 1
                 w.answer_chars += len(answer)
-            w.reasoning_indicators += reasoning_indicators(text)
+            w.reasoning_indicators += count_reasoning_steps(text)
 
         totals = [0.0] * n
         for name, weight, values in zip(self.metric_names, self.weights, batch.rewards, strict=True):

@@ -21,6 +21,8 @@ from transformers.trainer_callback import (
 )
 
 from r1cli.errors import R1Error
+from r1cli.rewards.answers import completion_text
+from r1cli.rewards.format import count_reasoning_steps, is_well_formed
 from r1cli.train.callbacks import (
     BarOnlyProgressCallback,
     ExamplesCallback,
@@ -31,7 +33,6 @@ from r1cli.train.callbacks import (
     build_callbacks,
     quiet_trainer_output,
 )
-from r1cli.train.stats import completion_text, follows_format, reasoning_indicators
 
 GOOD = "<think>\nStep 1: 2 + 2 = 4\nStep 2: check it\n</think>\n<answer>\n4\n</answer>"
 BAD = "The answer is 5 because I think so."
@@ -166,10 +167,10 @@ def test_best_and_worst_follow_the_weighted_total() -> None:
 
 
 def test_format_and_reasoning_markers() -> None:
-    assert follows_format(GOOD) and follows_format("  <think>a</think><answer>b</answer>\n")
-    assert not follows_format("<think>a</think>") and not follows_format(f"{GOOD} trailing")
-    assert not follows_format("<answer>b</answer><think>a</think>")
-    assert reasoning_indicators("1. a\n2. b\n- c\nFirst, d. Finally, e. Step 3: f") == 6
+    assert is_well_formed(GOOD) and is_well_formed("  <think>a</think><answer>b</answer>\n")
+    assert not is_well_formed("<think>a</think>") and not is_well_formed(f"{GOOD} trailing")
+    assert not is_well_formed("<answer>b</answer><think>a</think>")
+    assert count_reasoning_steps("1. a\n2. b\n- c\nFirst, d. Finally, e. Step 3: f") == 6
 
 
 # ---- metrics.jsonl and the summary --------------------------------------------------------------
