@@ -1,5 +1,7 @@
-"""r1: the DeepSeek-R1 training pipeline (R1-Zero GRPO, cold start, SFT, rejection sampling,
-distillation) on small models, from one CLI and one recipe file."""
+"""r1: the DeepSeek-R1 training pipeline on small models, from one CLI and one recipe file.
+
+Built so far: recipes, the tiny offline model, data preparation, rule-based rewards and R1-Zero GRPO.
+"""
 
 __version__ = "0.1.0"
 

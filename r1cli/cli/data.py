@@ -66,7 +66,7 @@ def prepare(
     recipe: RecipeOption = None,
     profile: ProfileOption = None,
 ) -> None:
-    """Prepare a dataset for `r1 train zero` (or `r1 train sft` with --sft) and save it to --output.
+    """Prepare a dataset for `r1 train zero` (or SFT conversations with --sft) and save it to --output.
 
     SOURCE: a hub dataset id, a local .jsonl/.json/.parquet/.csv file or folder, or synthetic:addition
     (default: the recipe's data.dataset).

@@ -95,7 +95,7 @@ def _prepare(
     if mode == "prompt":
         limit = int(data_cfg.get("max_prompt_tokens") or 0)
         if limit > 0:
-            tok = load_tokenizer(tokenizer, limit)
+            tok = as_tokenizer(tokenizer, limit)
             train = drop_long_prompts(train, tok, limit, summary)
             test = drop_long_prompts(test, tok, limit, summary)
     if test is None:
@@ -258,7 +258,7 @@ def _dedupe(
     return (ds.select(keep) if len(keep) != len(ds) else ds), seen
 
 
-def load_tokenizer(tokenizer: Any, limit: int) -> Any:
+def as_tokenizer(tokenizer: Any, limit: int) -> Any:
     """A tokenizer object as is; a path or hub id loaded with AutoTokenizer."""
     if tokenizer is None:
         raise R1Error(

@@ -11,7 +11,7 @@ Where the gold comes from another column than an existing `solution` (AIME: `ans
 worked `solution` whose \boxed{} may be decorated or missing), that worked text is kept as
 `source_solution`. Other source columns are kept as they are; `messages` is dropped, as in the seed.
 
-SFT rows (`r1 train sft`): ShareGPT `conversations` (+ a `system` column) become `messages` with roles
+SFT rows (for supervised fine-tuning): ShareGPT `conversations` (+ a `system` column) become `messages` with roles
 user/assistant/system; the system turn is kept (TRL's own conversion drops it).
 
 Each function returns the new columns plus `_drop`: "" to keep the row, else the reason it is dropped.

@@ -1,7 +1,7 @@
 """Save prepared data safely, load it back validated, and the two entry points the trainers call.
 
     dataset = load_prompt_dataset(recipe.section("data"))           # r1 train zero
-    dataset = load_sft_dataset(recipe.section("data"), "data/sft")   # r1 train sft
+    dataset = load_sft_dataset(recipe.section("data"), "data/sft")   # SFT conversations
 
 Both accept a `r1 data prepare` output folder (loaded and checked) or any source, prepared on the fly.
 Saving never destroys old data before the new data is complete: it writes a temporary folder next to
@@ -18,7 +18,7 @@ from typing import Any
 
 import datasets
 
-from r1cli.data.prepare import drop_long_prompts, load_tokenizer, prepare, quiet_datasets
+from r1cli.data.prepare import as_tokenizer, drop_long_prompts, prepare, quiet_datasets
 from r1cli.data.summary import SUMMARY_FILE, PrepareSummary
 from r1cli.data.validate import PROMPT_COLUMNS, SPLITS, validate_prompt_dataset, validate_sft_dataset
 from r1cli.errors import R1Error
@@ -123,7 +123,7 @@ def load_prompt_dataset(
             dataset, _ = load_prepared(source)
             limit = int(data_cfg.get("max_prompt_tokens") or 0)
             if limit > 0 and tokenizer is not None:
-                tok = load_tokenizer(tokenizer, limit)
+                tok = as_tokenizer(tokenizer, limit)
                 summary = PrepareSummary(source=str(source), mode="prompt")
                 dataset = datasets.DatasetDict(
                     {s: drop_long_prompts(dataset[s], tok, limit, summary) for s in SPLITS}

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from r1cli.errors import R1Error
 
 # The seed's flat flags (its train_grpo.py) and where they live now. `{stage}` is the trainer
-# section of the command (grpo for `train zero`, sft for `train sft`).
+# section of the command (grpo for `train zero`; sft for SFT stages).
 LEGACY_FLAGS: dict[str, str] = {
     "model_name": "model.name_or_path",
     "model_name_or_path": "model.name_or_path",

@@ -11,8 +11,6 @@ from r1cli.errors import R1Error, did_you_mean
 from r1cli.recipe.layering import Recipe
 from r1cli.recipe.render import HARDWARE_SOURCE
 
-DTYPES = ("auto", "bfloat16", "float16", "float32")
-ATTENTION = ("auto", "sdpa", "eager", "flash_attention_2")
 QUANT_TYPES = ("nf4", "fp4")
 
 
@@ -31,9 +29,11 @@ def world_size() -> int:
 
 
 def _check_choices(recipe: Recipe) -> None:
+    from r1cli.models import ATTN_IMPLEMENTATIONS, DTYPES
+
     for key, choices in (
         ("model.dtype", DTYPES),
-        ("model.attn_implementation", ATTENTION),
+        ("model.attn_implementation", ATTN_IMPLEMENTATIONS),
         ("quantization.quant_type", QUANT_TYPES),
         ("quantization.compute_dtype", DTYPES),
     ):
