@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -50,6 +51,7 @@ def resolve_recipe(
         if value is not None:
             args += [f"--{key}", str(value)]
     resolved = load_recipe(recipe, profile, args, stage=stage, validate=validate)
-    for note in resolved.notes:
-        print(f"r1: note: {note}", file=sys.stderr)
+    if int(os.environ.get("RANK", "0")) == 0:  # under torchrun every rank resolves; one tells
+        for note in resolved.notes:
+            print(f"r1: note: {note}", file=sys.stderr)
     return resolved

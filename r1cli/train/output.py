@@ -184,7 +184,13 @@ def save_trained_model(trainer: Any, tokenizer: Any, recipe: Recipe, output_dir:
     if recipe.get("lora.enabled") and recipe.get("lora.merge_on_save"):
         from r1cli.models import load_trained
 
-        merged, _ = load_trained(output_dir, dtype=recipe.get("model.dtype"), merge_adapter=True)
+        merged, _ = load_trained(
+            output_dir,
+            dtype=recipe.get("model.dtype"),
+            trust_remote_code=bool(recipe.get("model.trust_remote_code")),
+            tiny_cfg=recipe.section("tiny"),
+            merge_adapter=True,
+        )
         merged.save_pretrained(str(output_dir / "merged"), safe_serialization=True)
         tokenizer.save_pretrained(str(output_dir / "merged"))
 

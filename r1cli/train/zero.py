@@ -13,6 +13,8 @@ trainer's `checkpoint-*` directories.
 from __future__ import annotations
 
 import json
+import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,31 @@ def _final_metrics(log_history: list[dict[str, Any]]) -> dict[str, Any]:
     return final
 
 
+# [data] keys that shape `r1 data prepare`'s output and so do nothing on an already prepared folder.
+PREPARE_ONLY_KEYS = (
+    "system_prompt",
+    "test_size",
+    "seed",
+    "max_rows",
+    "dedupe",
+    "problem_column",
+    "answer_column",
+)
+
+
+def _note_prepared_data(recipe: Recipe) -> None:
+    from r1cli.data.store import is_saved_dataset_dict
+
+    if not is_saved_dataset_dict(recipe.get("data.dataset")):
+        return
+    ignored = [f"data.{key}" for key in PREPARE_ONLY_KEYS if recipe.sources.get(f"data.{key}") != "default"]
+    if ignored and int(os.environ.get("RANK", "0")) == 0:
+        print(
+            f"r1: note: {', '.join(ignored)} do nothing on a prepared folder: they were applied by r1 data prepare",
+            file=sys.stderr,
+        )
+
+
 def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
     """Run GRPO as the recipe says; returns where the model went and its final metrics."""
     from trl import GRPOTrainer
@@ -74,6 +101,7 @@ def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
     config.distributed_state.wait_for_everyone()
 
     tokenizer = load_tokenizer(recipe.data)
+    _note_prepared_data(recipe)
     dataset = load_prompt_dataset(recipe.section("data"), tokenizer=tokenizer)
     if "train" not in dataset or len(dataset["train"]) == 0:
         raise R1Error(f"dataset '{recipe.get('data.dataset')}' has no training rows")
