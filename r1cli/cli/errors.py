@@ -22,8 +22,31 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
+# Typer's usage errors (missing option, bad value) derive from this; reached through public typer names.
+_USAGE_ERROR = next(base for base in typer.BadParameter.__mro__ if base.__name__ == "ClickException")
+EXIT_USAGE = 2
+
+
 class R1Group(TyperGroup):
     """Root group that maps user mistakes to `r1: error: ...` and an exit code."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        """Usage mistakes as one line too (Typer would print a boxed panel), exit 2 as usual."""
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except _USAGE_ERROR as exc:
+            message = _one_line(exc.format_message())
+            if message:  # empty after `no_args_is_help` has printed the help
+                context = getattr(exc, "ctx", None)
+                where = f" (see '{context.command_path} --help')" if context is not None else ""
+                print(f"r1: error: {message}{where}", file=sys.stderr)
+            sys.exit(getattr(exc, "exit_code", EXIT_USAGE))
+        except typer.Abort:
+            print("r1: aborted", file=sys.stderr)
+            sys.exit(EXIT_USER_ERROR)
+        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: Any) -> Any:
         try:

@@ -133,3 +133,11 @@ def test_r1_debug_zero_means_off(monkeypatch) -> None:
     monkeypatch.setenv("R1_DEBUG", "0")
     result = runner.invoke(app, ["config", "show", "--grpo.learnin_rate", "1"])
     assert result.exit_code == 1 and result.stderr.startswith("r1: error:")
+
+
+def test_usage_mistakes_are_one_line_too() -> None:
+    result = runner.invoke(app, ["data", "prepare"])
+    assert result.exit_code == 2
+    assert result.stderr == "r1: error: Missing option '--output' / '-o'. (see 'r1 data prepare --help')\n"
+    result = runner.invoke(app, ["nope"])
+    assert result.exit_code == 2 and result.stderr.startswith("r1: error: No such command 'nope'.")
