@@ -77,6 +77,8 @@ def prepare(
     from r1cli.data import save_prepared, summary_table
     from r1cli.data.prepare import parse_test_size
     from r1cli.data.store import check_output_dir
+    from r1cli.errors import R1Error
+    from r1cli.recipe.overrides import split_positionals
 
     options = {
         "data.problem_column": problem_column,
@@ -84,7 +86,12 @@ def prepare(
         "data.seed": seed,
         "data.max_rows": max_rows,
     }
-    source, overrides = split_source(ctx.args)
+    # SOURCE is read from the extra arguments, not declared to Typer, which would take the value of a
+    # leading override (`--data.seed 3`) for it.
+    words, overrides = split_positionals(ctx.args)
+    if len(words) > 1:
+        raise R1Error(f"one SOURCE at a time, got {len(words)}: {' '.join(words)}")
+    source = words[0] if words else None
     resolved = resolve_recipe(recipe, profile, overrides, overrides=options)
     check_output_dir(output, overwrite)  # before any work: refusing after a long download is unkind
     data_cfg = resolved.section("data")
@@ -106,30 +113,3 @@ def prepare(
         f"({summary.mode} data) to {path}"
     )
     typer.echo(str(path))  # stdout: the one piece of data, for scripts
-
-
-def split_source(args: list[str]) -> tuple[str | None, list[str]]:
-    """SOURCE and the recipe overrides, from the extra arguments in any order.
-
-    SOURCE is read here rather than declared as a click argument: click would take the value of a
-    leading override (`--data.seed 3`) for it. Override values (`--key VALUE`, `--key=VALUE`, lists
-    `[a, b]` over several arguments) are skipped; the first other bare word is SOURCE.
-    """
-    source, rest, index = None, [], 0
-    while index < len(args):
-        token = args[index]
-        index += 1
-        if source is None and not token.startswith("-"):
-            source = token
-            continue
-        rest.append(token)
-        takes_value = token.startswith("--") and "=" not in token
-        if takes_value and index < len(args) and not args[index].startswith("--"):
-            value = args[index]
-            rest.append(value)
-            index += 1
-            if value.lstrip().startswith("["):
-                while not rest[-1].rstrip().endswith("]") and index < len(args):
-                    rest.append(args[index])
-                    index += 1
-    return source, rest

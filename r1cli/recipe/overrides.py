@@ -54,14 +54,29 @@ def _take_list(args: list[str], start: int, first: str) -> tuple[str, int]:
     return " ".join(parts), index
 
 
-def parse_overrides(args: list[str], stage: str = "grpo") -> tuple[list[Override], list[str]]:
-    """Parse extra command-line arguments into overrides, plus deprecation notes for legacy flags."""
+def split_positionals(args: list[str]) -> tuple[list[str], list[str]]:
+    """Bare words (a command's SOURCE) and the override arguments, told apart by the override grammar."""
+    places: list[int] = []
+    parse_overrides(args, positionals=places)
+    return [args[i] for i in places], [arg for i, arg in enumerate(args) if i not in places]
+
+
+def parse_overrides(
+    args: list[str], stage: str = "grpo", positionals: list[int] | None = None
+) -> tuple[list[Override], list[str]]:
+    """Parse extra command-line arguments into overrides, plus deprecation notes for legacy flags.
+
+    A bare word is an error, unless `positionals` is given: then its index is appended there.
+    """
     overrides: list[Override] = []
     notes: list[str] = []
     index = 0
     while index < len(args):
         token = args[index]
         index += 1
+        if positionals is not None and not token.startswith("-"):
+            positionals.append(index - 1)
+            continue
         if not token.startswith("--") or token == "--":
             raise R1Error(
                 f"unexpected argument '{token}'",

@@ -8,9 +8,9 @@ import pytest
 from conftest import SHARED_DATA, needs_shared_data
 from typer.testing import CliRunner
 
-from r1cli.cli.data import split_source
 from r1cli.cli.main import app
 from r1cli.data import load_prepared, load_prompt_dataset
+from r1cli.recipe.overrides import split_positionals
 
 runner = CliRunner()
 
@@ -106,8 +106,10 @@ def test_unknown_recipe_key_is_refused(tmp_path):
 
 
 def test_source_is_found_anywhere_among_the_overrides():
-    assert split_source(["--data.seed", "3", "a.jsonl"]) == ("a.jsonl", ["--data.seed", "3"])
-    assert split_source(["a.jsonl", "--data.seed=3"]) == ("a.jsonl", ["--data.seed=3"])
+    assert split_positionals(["--data.seed", "3", "a.jsonl"]) == (["a.jsonl"], ["--data.seed", "3"])
+    assert split_positionals(["a.jsonl", "--data.seed=3"]) == (["a.jsonl"], ["--data.seed=3"])
     lists = ["--rewards.functions", "[accuracy,", "format]", "b.jsonl"]
-    assert split_source(lists) == ("b.jsonl", lists[:3])
-    assert split_source(["--data.seed", "3"]) == (None, ["--data.seed", "3"])
+    assert split_positionals(lists) == (["b.jsonl"], lists[:3])
+    assert split_positionals(["--data.seed", "3"]) == ([], ["--data.seed", "3"])
+    # The same grammar as the overrides themselves: a legacy switch takes no value.
+    assert split_positionals(["--no_wandb", "c.jsonl"]) == (["c.jsonl"], ["--no_wandb"])
