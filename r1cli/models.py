@@ -20,6 +20,7 @@ from typing import Any
 import torch
 
 from r1cli.errors import R1Error, did_you_mean
+from r1cli.paths import looks_local
 from r1cli.tiny import TINY_MODEL_NAME, tiny_cache_key, tiny_model_path
 
 DTYPES = ("auto", "bfloat16", "float16", "float32")
@@ -141,14 +142,6 @@ def model_init_kwargs(recipe_data: dict[str, Any]) -> dict[str, Any]:
         kwargs["quantization_config"] = quant
         kwargs["device_map"] = _quantized_device_map()
     return kwargs
-
-
-def _looks_local(name: str) -> bool:
-    """Whether a model name is meant as a local path rather than a hub id ("org/name" or "name")."""
-    if name.startswith(("/", ".", "~")) or name.count("/") > 1 or (os.sep != "/" and os.sep in name):
-        return True
-    first = name.split("/", 1)[0]
-    return "/" in name and Path(first).is_dir()
 
 
 @contextlib.contextmanager
@@ -313,7 +306,7 @@ def load_trained(
     if name == TINY_MODEL_NAME:
         name = str(tiny_model_path(tiny_cfg))
     path = Path(name).expanduser()
-    if path.exists() or _looks_local(name):
+    if path.exists() or looks_local(name):
         kind = _check_model_dir(path, name)
         source, revision = (str(path), None) if kind == "full" else _base_of_adapter(path, tiny_cfg)
     else:

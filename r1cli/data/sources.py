@@ -23,6 +23,7 @@ import pyarrow as pa
 from r1cli.data.synthetic import is_synthetic, synthetic_rows
 from r1cli.errors import R1Error, did_you_mean
 from r1cli.jsonl import json_lines, json_type
+from r1cli.paths import looks_local
 
 FILE_TYPES = (".jsonl", ".json", ".parquet", ".csv")
 # Hub datasets whose default config is not what a user means.
@@ -53,7 +54,7 @@ def load_source(source: str, data_cfg: dict[str, Any]) -> RawSource:
     if is_synthetic(source):
         rows = synthetic_rows(source, data_cfg)
         raw = RawSource({"train": datasets.Dataset.from_list(rows)}, False, source)
-    elif _looks_local(source):
+    elif looks_local(source, FILE_TYPES):
         raw = _load_local(Path(source).expanduser())
     else:
         raw = _load_hub(source, data_cfg.get("config_name") or None, data_cfg.get("split") or None)
@@ -64,16 +65,6 @@ def load_source(source: str, data_cfg: dict[str, Any]) -> RawSource:
             raise R1Error(f"{source} has no split '{split}' (data.split)", hint=hint)
         raw = RawSource({"train": raw.splits[split]}, False, f"{raw.description} [{split}]", raw.notes)
     return raw
-
-
-def _looks_local(source: str) -> bool:
-    path = Path(source).expanduser()
-    return (
-        path.exists()
-        or path.suffix.lower() in FILE_TYPES
-        or source.startswith(("/", "./", "../", "~", "."))
-        or source.count("/") > 1
-    )
 
 
 def _load_hub(source: str, config: str | None, split: str | None) -> RawSource:

@@ -15,6 +15,7 @@ MODULES = [
     "r1cli.rewards.language",
     "r1cli.rewards.verifier",
     "r1cli.jsonl",
+    "r1cli.paths",
 ]
 
 
