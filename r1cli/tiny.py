@@ -20,12 +20,11 @@ import random
 import shutil
 import tempfile
 import threading
-import tomllib
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from r1cli.errors import R1Error
+from r1cli.recipe.schema import defaults
 
 TINY_MODEL_NAME = "r1-tiny"
 # Bump when the corpus, tokenizer or model construction changes: cached builds are keyed by it.
@@ -87,13 +86,11 @@ _THINGS = [
 
 def default_tiny_config() -> dict[str, Any]:
     """The `[tiny]` section of the built-in default recipe."""
-    with (resources.files("r1cli.recipe") / "defaults.toml").open("rb") as f:
-        return dict(tomllib.load(f)["tiny"])
+    return dict(defaults()["tiny"])
 
 
 def _default_system_prompt() -> str:
-    with (resources.files("r1cli.recipe") / "defaults.toml").open("rb") as f:
-        return tomllib.load(f)["data"]["system_prompt"]
+    return defaults()["data"]["system_prompt"]
 
 
 def training_corpus() -> list[str]:

@@ -44,7 +44,7 @@ def _check_choices(recipe: Recipe) -> None:
 
 
 def _check_rewards(recipe: Recipe) -> None:
-    from r1cli.rewards.registry import REWARD_NAMES
+    from r1cli.rewards.registry import REWARD_NAMES, verifier_settings
 
     functions = recipe.get("rewards.functions")
     _require(bool(functions), recipe, "rewards.functions", "needs at least one reward function")
@@ -63,7 +63,7 @@ def _check_rewards(recipe: Recipe) -> None:
     )
     for weight in weights:
         _require(isinstance(weight, int | float), recipe, "rewards.weights", "weights must be numbers")
-    _require(recipe.get("rewards.timeout") > 0, recipe, "rewards.timeout", "must be > 0 seconds")
+    verifier_settings(recipe.section("rewards"))  # timeout and workers
 
 
 def _check_grpo_batch(recipe: Recipe) -> None:

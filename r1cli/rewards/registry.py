@@ -30,7 +30,7 @@ from r1cli.rewards.length import make_length, make_soft_overlong
 RewardFunction = Callable[..., list[float | None]]
 
 
-def _verifier_settings(cfg: Mapping[str, Any]) -> dict[str, Any]:
+def verifier_settings(cfg: Mapping[str, Any]) -> dict[str, Any]:
     timeout, workers = cfg.get("timeout", 3.0), cfg.get("workers", 0)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
         raise R1Error(f"rewards.timeout = {timeout!r}: must be a number of seconds > 0")
@@ -50,7 +50,7 @@ def _configured(name: str, factory: Callable[..., RewardFunction], *, verifier: 
     """A builder calling `factory` with the `[rewards.<name>]` sub-table (plus timeout/workers if asked)."""
 
     def build(cfg: Mapping[str, Any]) -> RewardFunction:
-        settings = _sub_table(cfg, name) | (_verifier_settings(cfg) if verifier else {})
+        settings = _sub_table(cfg, name) | (verifier_settings(cfg) if verifier else {})
         try:
             return factory(**settings)
         except TypeError as exc:

@@ -200,7 +200,12 @@ def score_file(
 
     `weights` (default: from the table, see `reward_weights`) must match `names` in length.
     """
-    from r1cli.rewards.registry import NEEDS_SOLUTION, build_reward_functions, reward_weights
+    from r1cli.rewards.registry import (
+        NEEDS_SOLUTION,
+        build_reward_functions,
+        reward_weights,
+        verifier_settings,
+    )
     from r1cli.rewards.verifier import get_verifier
 
     started = time.perf_counter()
@@ -213,7 +218,7 @@ def score_file(
     needs_solution = [name for name in names if name in NEEDS_SOLUTION]
     verifier = None
     if needs_solution:
-        verifier = get_verifier(rewards_cfg.get("workers", 0), rewards_cfg.get("timeout", 5.0))
+        verifier = get_verifier(**verifier_settings(rewards_cfg))
         verifier.start()  # the workers import math-verify while the file is read
     rows, skipped = read_rows(path, needs_solution=needs_solution, skip_bad=skip_bad)
     outputs, stats = score_rows(rows, names, functions, [float(w) for w in weights])

@@ -350,7 +350,7 @@ class Verifier:
 _VERIFIERS: dict[tuple[int, float], Verifier] = {}
 
 
-def get_verifier(workers: int = 1, timeout: float = 5.0) -> Verifier:
+def get_verifier(workers: int = 1, timeout: float = 3.0) -> Verifier:
     """The process-wide verifier for these settings: reward functions share its workers and cache."""
     key = (workers, float(timeout))
     if key not in _VERIFIERS:

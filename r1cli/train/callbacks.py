@@ -363,3 +363,13 @@ def quiet_trainer_output(trainer: Any) -> None:
     flow = [i for i, cb in enumerate(rest) if isinstance(cb, DefaultFlowCallback)]
     at = flow[0] + 1 if flow else 0
     callbacks[:] = rest[:at] + ours + rest[at:]
+
+
+def quiet_libraries() -> None:
+    """Keep stderr for r1's own logs: no per-file progress bars, no deprecation noise from inside trl."""
+    import warnings
+
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
+    warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)

@@ -39,17 +39,6 @@ def _checkpoints(output_dir: Path) -> list[tuple[int, Path]]:
     return sorted(found)
 
 
-def quiet_libraries() -> None:
-    """Keep stderr for r1's own logs: no per-file progress bars, no deprecation noise from inside trl."""
-    import warnings
-
-    from transformers.utils import logging as transformers_logging
-
-    transformers_logging.disable_progress_bar()
-    warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
-    warnings.filterwarnings("ignore", message=".*'pin_memory' argument is set as true.*")
-
-
 def _aside(path: Path, label: str) -> Path:
     """A free name next to `path` for setting it aside (never overwrites an earlier one)."""
     candidate, number = path.with_name(f"{label}-{path.name}"), 1

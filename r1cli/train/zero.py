@@ -25,7 +25,6 @@ from r1cli.train.output import (
     check_fresh_output_dir,
     check_resume_recipe,
     find_resume_checkpoint,
-    quiet_libraries,
     save_trained_model,
     write_model_card,
     write_recipe,
@@ -83,7 +82,7 @@ def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
     from r1cli.models import load_model, load_tokenizer, lora_config
     from r1cli.recipe.trl_config import build_trainer_config
     from r1cli.rewards.registry import build_reward_functions, reward_weights
-    from r1cli.train.callbacks import RewardRecorder, build_callbacks, quiet_trainer_output
+    from r1cli.train.callbacks import RewardRecorder, build_callbacks, quiet_libraries, quiet_trainer_output
 
     quiet_libraries()
     rewards_cfg = recipe.section("rewards")
