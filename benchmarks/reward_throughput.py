@@ -91,6 +91,20 @@ def _completion(think: str, answer: str, boxed: bool) -> list[dict[str, str]]:
     return [{"role": "assistant", "content": f"<think>\n{think}\n</think>\n<answer>\n{final}\n</answer>"}]
 
 
+def _attempts(
+    prefix: str, think: str, gold: str, solution: str, count: int, rng: random.Random
+) -> list[dict]:
+    """`count` rows for one problem: half right, half perturbed answers, 90% of them boxed."""
+    rows = []
+    for k in range(count):
+        answer = gold if rng.random() < 0.5 else _perturb(gold, rng)
+        boxed = rng.random() < 0.9
+        rows.append(
+            {"id": f"{prefix}-{k}", "completion": _completion(think, answer, boxed), "solution": solution}
+        )
+    return rows
+
+
 def build_rows(rng: random.Random, gsm8k_per_problem: int, minerva_per_problem: int) -> list[dict]:
     """Realistic scoring rows: several completions per problem, about half right, 90% boxed."""
     rows = []
@@ -101,32 +115,14 @@ def build_rows(rng: random.Random, gsm8k_per_problem: int, minerva_per_problem: 
         gold = final.strip().replace(",", "")
         solution = "\n".join(steps) + f"\nThe answer is $\\boxed{{{gold}}}$."
         think = "\n".join(f"Step {i + 1}: {step}" for i, step in enumerate(steps))
-        for k in range(gsm8k_per_problem):
-            answer = gold if rng.random() < 0.5 else _perturb(gold, rng)
-            boxed = rng.random() < 0.9
-            rows.append(
-                {
-                    "id": f"gsm8k-{index}-{k}",
-                    "completion": _completion(think, answer, boxed),
-                    "solution": solution,
-                }
-            )
+        rows += _attempts(f"gsm8k-{index}", think, gold, solution, gsm8k_per_problem, rng)
     minerva = [
         json.loads(line) for line in (SHARED_DATA / "math" / "minerva_math.jsonl").open(encoding="utf-8")
     ]
     for index, problem in enumerate(minerva if minerva_per_problem else []):
         gold = _last_boxed(problem["solution"])
         think = problem["solution"].replace("\\boxed", "")
-        for k in range(minerva_per_problem):
-            answer = gold if rng.random() < 0.5 else _perturb(gold, rng)
-            boxed = rng.random() < 0.9
-            rows.append(
-                {
-                    "id": f"minerva-{index}-{k}",
-                    "completion": _completion(think, answer, boxed),
-                    "solution": problem["solution"],
-                }
-            )
+        rows += _attempts(f"minerva-{index}", think, gold, problem["solution"], minerva_per_problem, rng)
     return rows
 
 

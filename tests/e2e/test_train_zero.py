@@ -74,11 +74,14 @@ def test_tiny_recipe_trains_saves_and_the_model_generates(tmp_path: Path) -> Non
     assert "already holds a training run" in again.stderr
 
 
+def _one_lora_step(out: Path, *extra: str):
+    args = ["train", "zero", "--output-dir", str(out), "--grpo.max_steps", "1", *FAST]
+    return runner.invoke(app, [*args, "--lora.enabled", "true", "--lora.r", "4", *extra])
+
+
 def test_lora_run_saves_an_adapter_and_merged_weights(tmp_path: Path) -> None:
     out = tmp_path / "lora"
-    args = ["train", "zero", "--output-dir", str(out), "--grpo.max_steps", "1", *FAST]
-    args += ["--lora.enabled", "true", "--lora.r", "4", "--lora.merge_on_save", "true"]
-    result = runner.invoke(app, args)
+    result = _one_lora_step(out, "--lora.merge_on_save", "true")
     assert result.exit_code == 0, result.output
     assert (out / "adapter_config.json").exists() and (out / "adapter_model.safetensors").exists()
     from peft import AutoPeftModelForCausalLM
@@ -90,9 +93,7 @@ def test_lora_run_saves_an_adapter_and_merged_weights(tmp_path: Path) -> None:
 
 def test_4bit_qlora_step_on_cpu(tmp_path: Path) -> None:
     out = tmp_path / "qlora"
-    args = ["train", "zero", "--output-dir", str(out), "--grpo.max_steps", "1", *FAST]
-    args += ["--lora.enabled", "true", "--lora.r", "4", "--quantization.load_in_4bit", "true"]
-    result = runner.invoke(app, args)
+    result = _one_lora_step(out, "--quantization.load_in_4bit", "true")
     assert result.exit_code == 0, result.output
     assert (out / "adapter_model.safetensors").exists()
     assert _metrics(out)[-1]["step"] == 1
