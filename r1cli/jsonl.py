@@ -1,14 +1,22 @@
-"""JSON Lines in: one parser for every command that reads `.jsonl` (data prepare, reward score).
+"""JSON Lines in and out: one parser for every command that reads `.jsonl`, and the two ways r1 writes one.
 
-Each non-blank line yields its number and either the parsed object or the reason it is unusable
+Reading: each non-blank line yields its number and either the parsed object or the reason it is unusable
 (not UTF-8, malformed JSON, not an object), so callers can stop at the first bad line or skip it.
+Writing: `atomic_write` (all or nothing, e.g. `r1 reward score -o`), and `AppendWriter`, which appends a
+batch at a time and resumes a file an interrupted run left behind (generation stages).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
+
+from r1cli.errors import R1Error
 
 _TYPE_NAMES = {list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
 
@@ -45,3 +53,144 @@ def json_lines(data: bytes) -> Iterator[tuple[int, dict[str, Any] | None, str | 
             yield number, None, f"expected a JSON object, got {json_type(value)}"
             continue
         yield number, value, None
+
+
+def dumps(row: dict[str, Any]) -> str:
+    """One row as one JSON line (UTF-8 kept as is, newline included)."""
+    return json.dumps(row, ensure_ascii=False) + "\n"
+
+
+def check_output_path(output: Path) -> Path:
+    """Fail before any work when file `output` cannot be written; returns its directory."""
+    directory = output.resolve().parent
+    if not directory.is_dir():
+        raise R1Error(f"cannot write {output}: {directory} is not a directory")
+    if output.is_dir():
+        raise R1Error(f"cannot write {output}: it is a directory", hint="pass a file name to --output")
+    return directory
+
+
+def atomic_write(rows: Iterable[dict[str, Any]], output: Path) -> None:
+    """Write rows to `output` through a temporary file renamed at the end: all or nothing.
+
+    A failure half-way (an unserializable row, a full disk) leaves an existing `output` as it was.
+    """
+    directory = check_output_path(output)
+    try:
+        fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{output.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise R1Error(f"cannot write {output}: {exc.strerror}") from None
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it private; give it a normal file's mode
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            for row in rows:
+                handle.write(dumps(row))
+        os.replace(temporary, output)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise R1Error(f"cannot write {output}: {exc.strerror}") from None
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_jsonl(rows: Sequence[dict[str, Any]], output: Path | None) -> None:
+    """Rows to stdout (`output` None), or to `output` with `atomic_write`."""
+    if output is None:
+        for row in rows:
+            sys.stdout.write(dumps(row))
+        sys.stdout.flush()
+        return
+    atomic_write(rows, output)
+
+
+class AppendWriter:
+    """Append rows to a JSONL file a batch at a time, resuming what an earlier (maybe killed) run wrote.
+
+        with AppendWriter(path, key=lambda row: (row["id"], row["sample"])) as out:
+            out.append(batch)          # rows whose key is already in the file are skipped
+
+    Opening reads the file: a torn last line (a write cut short by a crash: no final newline) is cut
+    off (`repaired` says how many bytes), every other line must be a JSON object (else R1Error with its
+    line number: the file is not one this writer made), and `rows` / `keys` hold what is there. Each
+    `append` is one write, flushed and fsynced, so a crash loses at most the batch in flight.
+    """
+
+    def __init__(self, path: Path, key: Callable[[dict[str, Any]], Hashable] | None = None):
+        self.path = Path(path)
+        self.key = key
+        check_output_path(self.path)
+        self.repaired = 0
+        self.rows: list[dict[str, Any]] = []
+        data = self.path.read_bytes() if self.path.exists() else b""
+        end = data.rfind(b"\n") + 1
+        if end < len(data):  # the tail after the last newline is a torn write
+            self.repaired = len(data) - end
+            data = data[:end]
+        for number, row, problem in json_lines(data):
+            if problem is not None:
+                raise R1Error(
+                    f"{self.path}:{number}: {problem}: not a file r1 is appending to",
+                    hint="choose another output, or pass --overwrite to start over",
+                )
+            self.rows.append(row)
+        self.keys: set[Hashable] = {self._key_of(row) for row in self.rows} if key else set()
+        try:
+            self._handle = open(self.path, "r+b" if self.path.exists() else "w+b")  # noqa: SIM115
+            self._handle.truncate(end)
+            self._handle.seek(end)
+        except OSError as exc:
+            raise R1Error(f"cannot write {self.path}: {exc.strerror}") from None
+
+    def _key_of(self, row: dict[str, Any]) -> Hashable:
+        try:
+            return self.key(row)  # type: ignore[misc]
+        except (KeyError, TypeError) as exc:
+            raise R1Error(f"{self.path}: a row has no key ({exc!r}): {dumps(row).strip()[:200]}") from None
+
+    @property
+    def size(self) -> int:
+        """Bytes in the file now (every row appended so far, complete)."""
+        return self._handle.tell()
+
+    def truncate(self, size: int) -> None:
+        """Cut the file back to `size` bytes (a row boundary) and forget the rows past it."""
+        self._handle.seek(0)
+        kept = self._handle.read(size)
+        self._handle.truncate(size)
+        self._handle.seek(size)
+        self.rows = [row for _, row, _ in json_lines(kept)]
+        self.keys = {self._key_of(row) for row in self.rows} if self.key else set()
+
+    def append(self, rows: Iterable[dict[str, Any]]) -> int:
+        """Write the rows whose key is new (all of them without a key) in one flushed write; how many."""
+        fresh = []
+        for row in rows:
+            if self.key is not None:
+                key = self._key_of(row)
+                if key in self.keys:
+                    continue
+                self.keys.add(key)
+            fresh.append(row)
+        if not fresh:
+            return 0
+        text = "".join(dumps(row) for row in fresh).encode("utf-8")
+        try:
+            self._handle.write(text)
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+        except OSError as exc:
+            raise R1Error(f"cannot write {self.path}: {exc.strerror}") from None
+        self.rows.extend(fresh)
+        return len(fresh)
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __enter__(self) -> AppendWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

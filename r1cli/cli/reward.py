@@ -74,7 +74,8 @@ def score(
     A reward that cannot be computed for a row is null (no final answer in the gold, or math
     verification ran past rewards.timeout); the total counts it as 0.
     """
-    from r1cli.rewards.scoring import check_output_path, score_file, write_jsonl
+    from r1cli.jsonl import check_output_path, write_jsonl
+    from r1cli.rewards.scoring import score_file
 
     # The rewards table is checked by the registry itself; full validation would import torch.
     resolved = resolve_recipe(recipe, profile, ctx.args, validate=False)

@@ -14,11 +14,7 @@ a hard per-pair timeout (`r1cli.rewards.verifier`).
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -230,40 +226,3 @@ def score_file(
         timeouts=verifier.timeouts if verifier else 0,
     )
 
-
-def check_output_path(output: Path) -> Path:
-    """Fail before any scoring when `output` cannot be written; returns its directory."""
-    directory = output.resolve().parent
-    if not directory.is_dir():
-        raise R1Error(f"cannot write {output}: {directory} is not a directory")
-    if output.is_dir():
-        raise R1Error(f"cannot write {output}: it is a directory", hint="pass a file name to --output")
-    return directory
-
-
-def write_jsonl(rows: Sequence[dict[str, Any]], output: Path | None) -> None:
-    """Write rows to stdout, or to `output` through a temporary file renamed at the end (all or nothing)."""
-    if output is None:
-        for row in rows:
-            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
-        sys.stdout.flush()
-        return
-    directory = check_output_path(output)
-    try:
-        fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{output.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise R1Error(f"cannot write {output}: {exc.strerror}") from None
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it private; give it a normal file's mode
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            for row in rows:
-                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-        os.replace(temporary, output)
-    except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
-        raise R1Error(f"cannot write {output}: {exc.strerror}") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

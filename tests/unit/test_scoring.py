@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from r1cli.errors import R1Error
-from r1cli.rewards.scoring import check_row, read_rows, reward_inputs, score_file, write_jsonl
+from r1cli.rewards.scoring import check_row, read_rows, reward_inputs, score_file
 
 CFG = {"functions": ["accuracy", "format"], "weights": [], "timeout": 5.0, "workers": 1}
 RIGHT = "<think>\n9 * 2 = 18\n</think>\n<answer>\n18\n</answer>"
@@ -129,15 +129,3 @@ def test_a_ten_megabyte_line_is_scored_fast(tmp_path: Path) -> None:
     assert report.rows[0]["rewards"]["accuracy"] == 1.0
     assert report.rows[0]["rewards"]["format"] == 1.0
 
-
-def test_output_is_replaced_only_when_complete(tmp_path: Path) -> None:
-    output = tmp_path / "out.jsonl"
-    output.write_text("old\n")
-    write_jsonl([{"total": 1.0}], output)
-    assert output.read_text() == '{"total": 1.0}\n'
-    with pytest.raises(TypeError):
-        write_jsonl([{"total": object()}], output)  # fails half-way: the old file stays
-    assert output.read_text() == '{"total": 1.0}\n'
-    assert [p.name for p in tmp_path.iterdir()] == ["out.jsonl"]
-    with pytest.raises(R1Error, match="not a directory"):
-        write_jsonl([], tmp_path / "missing" / "out.jsonl")
