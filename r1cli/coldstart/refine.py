@@ -1,0 +1,116 @@
+r"""Refine R1-Zero outputs into clean cold-start traces: by rules, or by a model that keeps the answer.
+
+    r1 coldstart refine zero_outputs.jsonl --output refined.jsonl [--model M] [--format special]
+
+By rules (`clean_reasoning`): filler ("umm", "ummm...", "uh", "hmm" runs) removed, runs of dots and
+repeated punctuation cut, a sentence said twice in a row kept once, whitespace collapsed, every
+sentence capitalized and ended; the answer is the normalized final answer (`extract_model_answer`).
+
+    >>> print(refine_completion("<think>  ummm... multiply 3 and 4... get 12... then add 2...</think>\n<answer> 14 </answer>"))
+    <think>
+    Multiply 3 and 4. Get 12. Then add 2.
+    </think>
+    <answer>
+    14
+    </answer>
+
+With a model, the model rewrites the reasoning (`refine_prompt`, the seed's human refinement as an
+instruction) and the rewrite is kept only when its answer still matches the original's.
+"""
+
+from __future__ import annotations
+
+import re
+
+from r1cli.coldstart.traces import render_trace, split_trace
+
+# Hesitation words: um, umm, ummm, uh, uhh, uhm, hm, hmm, hmmm, erm (any case), with the dots or commas
+# that trail them. Whole words only: "hum", "drum", "uhaul" stay.
+_FILLER_RE = re.compile(r"\b(?:u+m+|u+h+m*|h+m+|e+r+m+)\b(?:\s*(?:\.{2,}|…|[,!?]))*", re.IGNORECASE)
+_ELLIPSIS_RE = re.compile(r"\s*(?:\.{2,}|…)+")
+_REPEATED_PUNCT_RE = re.compile(r"([.!?,;:])(?:\s*\1)+")
+_SPACE_BEFORE_PUNCT_RE = re.compile(r"\s+([.!?,;:])(?=\s|$)")
+_COMMA_BEFORE_END_RE = re.compile(r"[,;:]\s*([.!?])")
+_SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+")
+# Only words are capitalized: a sentence starting with a variable (`x = 3`) or a number stays as written.
+_LOWER_WORD_RE = re.compile(r"^(?:[a-z]{2,}|[ai])\b")
+# Stands in for a kept ellipsis while punctuation is tidied (which would cut "..." to ".").
+_KEPT_ELLIPSIS = "\x00"
+_LEADING_JUNK_RE = re.compile(r"^[\s.,;:!?\-–—]+(?=\S)")
+
+
+def clean_reasoning(text: str) -> str:
+    """The reasoning with filler, dot runs and doubled sentences removed, each sentence capitalized and ended.
+
+    Line breaks are kept (one per step); blank lines and runs of spaces collapse.
+
+    >>> clean_reasoning("hmm  so 2+2...   is 4!!  \\n\\n\\n uh, then double it,")
+    'So 2+2. Is 4!\\nThen double it.'
+    """
+    lines = []
+    for raw in text.replace("\r\n", "\n").split("\n"):
+        line = _clean_line(raw)
+        if line:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def _clean_line(line: str) -> str:
+    line = _FILLER_RE.sub(" ", line)
+    # A run of dots between thoughts ends a sentence; "1, 2, ..., n" keeps its ellipsis.
+    line = _ELLIPSIS_RE.sub(lambda m: _KEPT_ELLIPSIS if _after_comma(line, m.start()) else ". ", line)
+    line = " ".join(line.split())
+    line = _SPACE_BEFORE_PUNCT_RE.sub(r"\1", line)
+    line = _REPEATED_PUNCT_RE.sub(r"\1", line)
+    line = _COMMA_BEFORE_END_RE.sub(r"\1", line)
+    line = _LEADING_JUNK_RE.sub("", line).strip()
+    if not line or not any(char.isalnum() for char in line):
+        return ""
+    sentences: list[str] = []
+    for sentence in _SENTENCE_SPLIT_RE.split(line):
+        sentence = _end_sentence(_capitalize(sentence.strip()))
+        if sentence and (not sentences or sentence.lower() != sentences[-1].lower()):
+            sentences.append(sentence)
+    return " ".join(sentences).replace(_KEPT_ELLIPSIS, " ...")
+
+
+def _after_comma(line: str, index: int) -> bool:
+    before = line[:index].rstrip()
+    return before.endswith(",")
+
+
+def _capitalize(sentence: str) -> str:
+    match = _LOWER_WORD_RE.match(sentence)
+    return sentence[0].upper() + sentence[1:] if match else sentence
+
+
+def _end_sentence(sentence: str) -> str:
+    sentence = sentence.rstrip(" ,;")
+    if not sentence or sentence.endswith((".", "!", "?", ":", "$$", "\\]", "...")):
+        return sentence
+    return sentence + "."
+
+
+def refine_completion(completion: str, fmt: str = "think") -> str | None:
+    """A completion rewritten by rules into the target form; None when it has no reasoning or no answer left."""
+    reasoning, answer = split_trace(completion)
+    reasoning = clean_reasoning(reasoning)
+    if not reasoning or not answer:
+        return None
+    return render_trace(reasoning, answer, fmt)
+
+
+# The seed's human refinement ("cleaner, more structured, correcting any mistakes") as an instruction;
+# the answer is given and must stay, so the rewrite can be checked against it.
+REFINE_INSTRUCTION = (
+    "Rewrite the messy reasoning below into clear, well-structured steps in one language. "
+    "Remove filler and repetition, keep every calculation, and end with the same final answer.\n"
+    "Reply in the form <think> reasoning </think><answer> answer </answer>."
+)
+
+
+def refine_prompt(problem: str, reasoning: str, answer: str, system_prompt: str) -> list[dict[str, str]]:
+    """The chat prompt that asks a model to rewrite one trace (reasoning and answer given)."""
+    user = f"{REFINE_INSTRUCTION}\n\nProblem: {problem}\nMessy reasoning: {reasoning}\nFinal answer: {answer}"
+    messages = [{"role": "user", "content": user}]
+    return [{"role": "system", "content": system_prompt}, *messages] if system_prompt else messages

@@ -1,0 +1,111 @@
+"""Rule-based refinement of R1-Zero outputs, and the trace forms every cold-start row uses."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+from r1cli.coldstart.refine import clean_reasoning, refine_completion
+from r1cli.coldstart.traces import coldstart_row, gold_columns, render_trace, split_trace
+from r1cli.errors import R1Error
+from r1cli.rewards.answers import extract_model_answer
+from r1cli.rewards.format import format_reward
+
+SEED_MESSY = "<think>  ummm... multiply 3 and 4... get 12... then add 2...</think>\n<answer> 14 </answer>"
+
+
+@pytest.mark.parametrize("name", ["r1cli.coldstart.refine", "r1cli.coldstart.traces"])
+def test_docstring_examples_hold(name: str) -> None:
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_seed_example_comes_out_clean_in_both_forms() -> None:
+    think = refine_completion(SEED_MESSY)
+    assert think == "<think>\nMultiply 3 and 4. Get 12. Then add 2.\n</think>\n<answer>\n14\n</answer>"
+    assert format_reward([think]) == [1.0]
+    special = refine_completion(SEED_MESSY, "special")
+    assert special == (
+        "<|special_token|> Reasoning: Multiply 3 and 4. Get 12. Then add 2.\n"
+        "<|special_token|> Summary: The answer is 14."
+    )
+    assert extract_model_answer(special) == "14"
+
+
+@pytest.mark.parametrize(
+    ("messy", "reasoning", "answer"),
+    [
+        (  # filler runs in any case, dots of any length, doubled sentences, prose answer
+            "<think>Hmm, HMM... so umm we have 5 apples.. and uh we eat 2....   that leaves 3. "
+            "that leaves 3.</think>\n\n<answer>The answer is 3 apples.</answer>",
+            "So we have 5 apples. And we eat 2. That leaves 3.",
+            "3",
+        ),
+        (  # no opening tag, blank lines, a step per line kept, stray spaces before punctuation
+            "uhh   first , 12 / 4 = 3\n\n\n\nthen 3 * 2 = 6 ,\n</think><answer>  $6$ </answer>",
+            "First, 12 / 4 = 3.\nThen 3 * 2 = 6.",
+            "6",
+        ),
+        (  # the seed's special form as input; a unicode ellipsis; thousands separator in the answer
+            "<|special_token|> Reasoning: erm… 1,000 + 234 is 1,234!! <|special_token|> Summary: The answer is 1,234.",
+            "1,000 + 234 is 1,234!",
+            "1234",
+        ),
+        (  # no tags at all: the closing "the answer is" sentence becomes the answer
+            "ummm 7 - 2 = 5\nso the answer is 5",
+            "7 - 2 = 5.",
+            "5",
+        ),
+    ],
+)
+def test_messy_variants_come_out_clean(messy: str, reasoning: str, answer: str) -> None:
+    refined = refine_completion(messy)
+    assert refined == render_trace(reasoning, answer)
+    assert format_reward([refined]) == [1.0]
+    assert extract_model_answer(refined) == answer
+
+
+def test_math_and_words_that_contain_filler_letters_are_left_alone() -> None:
+    assert clean_reasoning("x = 3.5 and y = 2") == "x = 3.5 and y = 2."
+    assert (
+        clean_reasoning("the drum hummed, summing 1, 2, ..., n") == "The drum hummed, summing 1, 2, ..., n."
+    )
+    assert clean_reasoning("i think so") == "I think so."
+
+
+def test_nothing_left_to_train_on_is_dropped() -> None:
+    assert refine_completion("<think>umm... hmm...</think><answer>4</answer>") is None
+    assert refine_completion("<think>I cannot tell.</think><answer></answer>") is None
+    assert refine_completion("") is None
+
+
+def test_split_trace_reads_each_form() -> None:
+    assert split_trace("<think>a</think> <answer>\\boxed{\\frac{1}{2}}</answer>") == ("a", "\\frac{1}{2}")
+    assert split_trace("reason <answer>7</answer>") == ("reason", "7")
+    assert split_trace("<think>no end <answer>3</answer>") == ("no end", "3")
+
+
+def test_render_refuses_an_unknown_format() -> None:
+    with pytest.raises(R1Error, match="unknown format 'xml'"):
+        render_trace("r", "1", "xml")
+
+
+def test_row_is_sft_ready_and_carries_the_gold() -> None:
+    gold = gold_columns({"question": "q", "answer": "so\n#### 1,200"})
+    row = coldstart_row(3, "q", "a", method="refine", model=None, system_prompt="sys", gold=gold)
+    assert row == {
+        "id": 3,
+        "messages": [
+            {"role": "system", "content": "sys"},
+            {"role": "user", "content": "q"},
+            {"role": "assistant", "content": "a"},
+        ],
+        "method": "refine",
+        "model": None,
+        "answer": "1200",
+        "solution": "so\n#### 1,200",
+    }
+    assert gold_columns({"answer": 12}) == {"answer": "12", "solution": "12"}
+    assert gold_columns({"problem": "no gold"}) == {}
