@@ -124,3 +124,30 @@ def coldstart_row(
     if system_prompt:
         messages.insert(0, {"role": "system", "content": system_prompt})
     return {"id": row_id, "messages": messages, "method": method, "model": model, **(gold or {})}
+
+
+def trace_from_generation(text: str, fmt: str) -> str | None:
+    """A generated completion put in the target form; None when it has no reasoning or no final answer."""
+    reasoning, answer = split_trace(text)
+    if not reasoning or not answer:
+        return None
+    return render_trace(reasoning, answer, fmt)
+
+
+def drop_wrong(rows: list[dict[str, Any]], rewards_cfg: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
+    """The rows whose answer the accuracy reward does not mark wrong, and how many were dropped.
+
+    Rows without a gold (`solution`), and rows the verifier cannot judge, are kept.
+    """
+    from r1cli.rewards.registry import build_reward_functions
+
+    judged = [row for row in rows if row.get("solution") is not None]
+    if not judged:
+        return list(rows), 0
+    (accuracy,) = build_reward_functions(rewards_cfg, ["accuracy"])
+    scores = accuracy(
+        [row["messages"][-1]["content"] for row in judged], solution=[r["solution"] for r in judged]
+    )
+    wrong = {id(row) for row, score in zip(judged, scores, strict=True) if score == 0.0}
+    kept = [row for row in rows if id(row) not in wrong]
+    return kept, len(rows) - len(kept)
