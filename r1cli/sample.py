@@ -1,0 +1,133 @@
+"""Rejection sampling (the seed's "Rejection Sampling"): K samples per problem, scored, the best accepted kept.
+
+    r1 sample reject --model M --data PROBLEMS --output OUT.jsonl [--num-samples K] [--keep N] [--keep-all]
+
+Each sample is scored with the reward registry (default: accuracy, format, language_consistency; any
+registry reward can be named). A sample is accepted when its accuracy and format rewards are 1 (those
+of them that are scored) and, with a threshold, its weighted total reaches it. Per problem the best
+accepted sample is kept (highest total, then the earliest), or the best `keep` with distinct texts.
+
+The selection is pure (`is_accepted`, `select_accepted`), so other stages filter the same way:
+
+    >>> samples = [
+    ...     {"sample": 0, "completion": "a", "rewards": {"accuracy": 0.0, "format": 1.0}, "total": 1.0},
+    ...     {"sample": 1, "completion": "b", "rewards": {"accuracy": 1.0, "format": 1.0}, "total": 2.0},
+    ... ]
+    >>> [s["sample"] for s in select_accepted(samples)]
+    [1]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from r1cli.errors import R1Error
+
+DEFAULT_REWARDS = ("accuracy", "format", "language_consistency")
+# Rewards that must be exactly 1 for a sample to be accepted, when they are scored.
+REQUIRED_REWARDS = ("accuracy", "format")
+
+
+def check_acceptance(names: Sequence[str], min_total: float | None) -> None:
+    """Refuse a reward list that leaves nothing to accept by (no accuracy, no format, no threshold)."""
+    if min_total is None and not any(name in names for name in REQUIRED_REWARDS):
+        raise R1Error(
+            f"nothing to accept samples by: the rewards ({', '.join(names)}) include neither accuracy nor format",
+            hint="add accuracy or format to --rewards, or give --min-total",
+        )
+    if min_total is not None and (isinstance(min_total, bool) or not math.isfinite(min_total)):
+        raise R1Error(f"--min-total = {min_total!r}: must be a finite number")
+
+
+def is_accepted(rewards: Mapping[str, float | None], total: float, min_total: float | None = None) -> bool:
+    """Accuracy and format (those scored) are 1, and the weighted total reaches `min_total` when given.
+
+    A required reward that could not be computed (None: no gold, verification timed out) rejects.
+
+    >>> is_accepted({"accuracy": 1.0, "format": 1.0, "language_consistency": None}, 2.0)
+    True
+    >>> is_accepted({"accuracy": None, "format": 1.0}, 1.0)
+    False
+    >>> is_accepted({"accuracy": 1.0, "format": 1.0, "reasoning_steps": 0.3}, 2.3, min_total=2.5)
+    False
+    """
+    if any(name in rewards and rewards[name] != 1.0 for name in REQUIRED_REWARDS):
+        return False
+    return min_total is None or total >= min_total
+
+
+def select_accepted(
+    samples: Iterable[Mapping[str, Any]], keep: int = 1, min_total: float | None = None
+) -> list[Mapping[str, Any]]:
+    """The best `keep` accepted samples of one problem: highest `total` first, then the lowest `sample`
+    index; a text already kept (same `completion`, spaces aside) is not kept again.
+
+    Each sample needs `completion` (text), `rewards` ({name: value}) and `total`; `sample` orders ties.
+    """
+    if keep < 1:
+        raise R1Error(f"--keep = {keep}: must be at least 1")
+    accepted = [s for s in samples if is_accepted(s["rewards"], s["total"], min_total)]
+    accepted.sort(key=lambda s: (-s["total"], s.get("sample", 0)))
+    chosen, texts = [], set()
+    for sample in accepted:
+        text = " ".join(str(sample["completion"]).split())
+        if text in texts:
+            continue
+        texts.add(text)
+        chosen.append(sample)
+        if len(chosen) == keep:
+            break
+    return chosen
+
+
+@dataclass
+class RejectSummary:
+    """What a rejection-sampling run found, over every scored sample (kept or not)."""
+
+    samples: int = 0
+    accepted: int = 0
+    problems: int = 0
+    problems_accepted: int = 0
+    # Problems with at least one correct sample (accuracy 1), over problems whose accuracy was known.
+    problems_correct: int = 0
+    problems_judged: int = 0
+    written: int = 0
+    reward_sums: dict[str, float] = field(default_factory=dict)
+    reward_counts: dict[str, int] = field(default_factory=dict)
+
+    def add_problem(self, samples: Sequence[Mapping[str, Any]], min_total: float | None = None) -> None:
+        """Count one problem's scored samples."""
+        self.problems += 1
+        self.samples += len(samples)
+        flags = [is_accepted(s["rewards"], s["total"], min_total) for s in samples]
+        self.accepted += sum(flags)
+        self.problems_accepted += any(flags)
+        accuracies = [s["rewards"].get("accuracy") for s in samples]
+        if any(value is not None for value in accuracies):
+            self.problems_judged += 1
+            self.problems_correct += any(value == 1.0 for value in accuracies)
+        for sample in samples:
+            for name, value in sample["rewards"].items():
+                self.reward_sums.setdefault(name, 0.0)
+                self.reward_counts.setdefault(name, 0)
+                if value is not None:
+                    self.reward_sums[name] += value
+                    self.reward_counts[name] += 1
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        return self.accepted / self.samples if self.samples else None
+
+    @property
+    def pass_at_k(self) -> float | None:
+        """Fraction of problems with at least one correct sample among their K (None without accuracy)."""
+        return self.problems_correct / self.problems_judged if self.problems_judged else None
+
+    def reward_means(self) -> dict[str, float | None]:
+        return {
+            name: (self.reward_sums[name] / count if count else None)
+            for name, count in self.reward_counts.items()
+        }
