@@ -21,8 +21,14 @@ instruction) and the rewrite is kept only when its answer still matches the orig
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import Any
 
-from r1cli.coldstart.traces import render_trace, split_trace
+from r1cli.coldstart.traces import coldstart_row, gold_columns, render_trace, split_trace
+from r1cli.data.prompts import PROBLEM_COLUMNS
+from r1cli.errors import R1Error
+from r1cli.jsonl import json_lines
+from r1cli.rewards.answers import completion_text, prompt_text
 
 # Hesitation words: um, umm, ummm, uh, uhh, uhm, hm, hmm, hmmm, erm (any case), with the dots or commas
 # that trail them. Whole words only: "hum", "drum", "uhaul" stay.
@@ -114,3 +120,73 @@ def refine_prompt(problem: str, reasoning: str, answer: str, system_prompt: str)
     user = f"{REFINE_INSTRUCTION}\n\nProblem: {problem}\nMessy reasoning: {reasoning}\nFinal answer: {answer}"
     messages = [{"role": "user", "content": user}]
     return [{"role": "system", "content": system_prompt}, *messages] if system_prompt else messages
+
+
+def read_zero_outputs(path: Path) -> list[dict[str, Any]]:
+    """Rows to refine: {id, problem, completion, gold columns}; R1Error naming the first unusable line.
+
+    Each input line needs `completion` (text, or chat messages) and the problem: `problem`/`question`,
+    else the last user turn of `prompt` (text or chat messages, as R1-Zero prompts are). `id` defaults to
+    the row number (0-based); `answer`/`solution` are carried as the gold.
+    """
+    if not path.is_file():
+        shown = "not found" if not path.exists() else "not a file"
+        raise R1Error(
+            f"input {shown}: {path}", hint="pass a .jsonl file of R1-Zero outputs {prompt, completion}"
+        )
+    rows = []
+    for number, row, problem in json_lines(path.read_bytes()):
+        if row is not None:
+            parsed = _zero_output(row, len(rows))
+            if isinstance(parsed, dict):
+                rows.append(parsed)
+                continue
+            problem = parsed
+        raise R1Error(
+            f"{path}:{number}: {problem}", hint="each line needs `prompt` (or `problem`) and `completion`"
+        )
+    if not rows:
+        raise R1Error(
+            f"input {path} is empty", hint="pass a .jsonl file of R1-Zero outputs {prompt, completion}"
+        )
+    return rows
+
+
+def _zero_output(row: dict[str, Any], index: int) -> dict[str, Any] | str:
+    completion = row.get("completion")
+    if not isinstance(completion, str) and not (isinstance(completion, list) and completion):
+        return "no `completion` (text or chat messages)"
+    problem = next((row[c] for c in PROBLEM_COLUMNS if isinstance(row.get(c), str)), None)
+    if problem is None:
+        problem = prompt_text(row.get("prompt"))
+    if not problem.strip():
+        return "no problem text (`prompt`, `problem` or `question`)"
+    return {
+        "id": row.get("id", index),
+        "problem": problem,
+        "completion": completion_text(completion),
+        **gold_columns(row),
+    }
+
+
+def refine_by_rules(
+    rows: list[dict[str, Any]], fmt: str, system_prompt: str
+) -> tuple[list[dict[str, Any]], int]:
+    """Cold-start rows of the refinable inputs, and how many had no reasoning or answer left."""
+    out = []
+    for row in rows:
+        refined = refine_completion(row["completion"], fmt)
+        if refined is not None:
+            gold = {key: row[key] for key in ("answer", "solution") if key in row}
+            out.append(
+                coldstart_row(
+                    row["id"],
+                    row["problem"],
+                    refined,
+                    method="refine",
+                    model=None,
+                    system_prompt=system_prompt,
+                    gold=gold,
+                )
+            )
+    return out, len(rows) - len(out)

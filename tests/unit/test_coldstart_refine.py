@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import json
+from pathlib import Path
 
 import pytest
 
-from r1cli.coldstart.refine import clean_reasoning, refine_completion
+from r1cli.coldstart.refine import clean_reasoning, read_zero_outputs, refine_by_rules, refine_completion
 from r1cli.coldstart.traces import coldstart_row, gold_columns, render_trace, split_trace
 from r1cli.errors import R1Error
 from r1cli.rewards.answers import extract_model_answer
@@ -109,3 +111,56 @@ def test_row_is_sft_ready_and_carries_the_gold() -> None:
     }
     assert gold_columns({"answer": 12}) == {"answer": "12", "solution": "12"}
     assert gold_columns({"problem": "no gold"}) == {}
+
+
+def test_zero_outputs_are_read_from_chat_prompts_and_refined_into_rows(tmp_path: Path) -> None:
+    path = tmp_path / "zero.jsonl"
+    chat_prompt = [
+        {"role": "system", "content": "think first"},
+        {"role": "user", "content": "What is 2 + 3 * 4?"},
+    ]
+    lines = [
+        {"prompt": chat_prompt, "completion": SEED_MESSY, "solution": "#### 14"},
+        {
+            "id": "b",
+            "problem": "1 + 1?",
+            "completion": [{"role": "assistant", "content": "<think>hmm</think>"}],
+        },
+        {"question": "2 + 2?", "completion": "uh 2 + 2 = 4 <answer>4</answer>"},
+    ]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    rows = read_zero_outputs(path)
+    assert [(r["id"], r["problem"]) for r in rows] == [
+        (0, "What is 2 + 3 * 4?"),
+        ("b", "1 + 1?"),
+        (2, "2 + 2?"),
+    ]
+    refined, unusable = refine_by_rules(rows, "think", "SYS")
+    assert unusable == 1
+    assert [r["id"] for r in refined] == [0, 2]
+    first = refined[0]
+    assert first["method"] == "refine" and first["model"] is None
+    assert first["messages"][0] == {"role": "system", "content": "SYS"}
+    assert first["messages"][1] == {"role": "user", "content": "What is 2 + 3 * 4?"}
+    assert first["messages"][2]["content"] == refine_completion(SEED_MESSY)
+    assert (first["answer"], first["solution"]) == ("14", "#### 14")
+    assert "answer" not in refined[1]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "is empty"),
+        ('{"prompt": "q"}\n', ":1: no `completion`"),
+        ('{"prompt": "q", "completion": "4"}\n{"completion": "4"}\n', ":2: no problem text"),
+        ('{"prompt": [], "completion": "4"}\n', ":1: no problem text"),
+        ("not json\n", ":1: malformed JSON"),
+    ],
+)
+def test_bad_refine_input_is_one_clear_error(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "zero.jsonl"
+    path.write_text(content)
+    with pytest.raises(R1Error, match=message):
+        read_zero_outputs(path)
+    with pytest.raises(R1Error, match="input not found"):
+        read_zero_outputs(tmp_path / "missing.jsonl")
