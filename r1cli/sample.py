@@ -22,9 +22,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from r1cli.errors import R1Error
+from r1cli.jsonl import json_lines
 
 DEFAULT_REWARDS = ("accuracy", "format", "language_consistency")
 # Rewards that must be exactly 1 for a sample to be accepted, when they are scored.
@@ -131,3 +133,30 @@ class RejectSummary:
             name: (self.reward_sums[name] / count if count else None)
             for name, count in self.reward_counts.items()
         }
+
+
+def read_mix(path: Path) -> list[dict[str, Any]]:
+    """Non-reasoning SFT rows to append (`--mix`): `messages`, or ShareGPT `conversations` (+ `system`).
+
+    Each becomes {id: "mix-<n>", sample: 0, messages, mix: true}; R1Error names the first unusable line.
+    """
+    from r1cli.data.prompts import to_messages
+
+    if not path.is_file():
+        shown = "not found" if not path.exists() else "not a file"
+        raise R1Error(f"--mix file {shown}: {path}", hint="pass a .jsonl file of `messages` or ShareGPT rows")
+    rows = []
+    for number, row, problem in json_lines(path.read_bytes()):
+        if row is not None:
+            turns = row.get("conversations", row.get("messages"))
+            messages = to_messages(turns, row.get("system") if "conversations" in row else None)
+            if not isinstance(messages, str):
+                rows.append({"id": f"mix-{len(rows)}", "sample": 0, "messages": messages, "mix": True})
+                continue
+            problem = messages if turns is not None else "no `messages` or `conversations`"
+        raise R1Error(
+            f"{path}:{number}: {problem}", hint="each --mix line needs `messages` or `conversations`"
+        )
+    if not rows:
+        raise R1Error(f"--mix file {path} is empty", hint="give at least one conversation")
+    return rows

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import doctest
+from pathlib import Path
 
 import pytest
 
 import r1cli.sample
 from r1cli.errors import R1Error
-from r1cli.sample import RejectSummary, check_acceptance, is_accepted, select_accepted
+from r1cli.sample import RejectSummary, check_acceptance, is_accepted, read_mix, select_accepted
 
 
 def sample(index: int, text: str, accuracy: float | None, fmt: float, language: float | None = 1.0) -> dict:
@@ -74,3 +75,35 @@ def test_summary_counts_acceptance_pass_at_k_and_means() -> None:
     assert means["format"] == pytest.approx(4 / 6)
     assert means["language_consistency"] == pytest.approx(1.0)
     assert RejectSummary().acceptance_rate is None and RejectSummary().pass_at_k is None
+
+
+def test_mix_rows_from_messages_and_sharegpt_keep_the_system_turn(tmp_path: Path) -> None:
+    path = tmp_path / "mix.jsonl"
+    path.write_text(
+        '{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}\n\n'
+        '{"system": "Be brief.", "conversations": [{"from": "human", "value": "Name?"}, {"from": "gpt", "value": "r1"}]}\n'
+    )
+    rows = read_mix(path)
+    assert [r["id"] for r in rows] == ["mix-0", "mix-1"]
+    assert rows[1]["messages"] == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Name?"},
+        {"role": "assistant", "content": "r1"},
+    ]
+    assert all(r["mix"] and r["sample"] == 0 for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "is empty"),
+        ('{"text": "hi"}\n', ":1: no `messages` or `conversations`"),
+        ('{"messages": [{"role": "user", "content": "Hi"}]}\n', ":1: no assistant turn"),
+        ('{"conversations": [{"from": "alien", "value": "x"}]}\n', ":1: unknown role"),
+    ],
+)
+def test_bad_mix_file_is_one_clear_error(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "mix.jsonl"
+    path.write_text(content)
+    with pytest.raises(R1Error, match=message):
+        read_mix(path)
