@@ -1,0 +1,66 @@
+"""`r1 report`: plots and a Markdown summary of training runs, from their metrics.jsonl.
+
+    r1 report runs/zero                                   # runs/zero/plots/*.png and runs/zero/report.md
+    r1 report runs/zero runs/zero-lr2 --output runs/cmp   # one set of plots, a line per run
+
+The report's path goes to stdout, a summary table to stderr. Works on a run that is still training.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from r1cli.report import Report
+
+
+def report(
+    run_dirs: Annotated[
+        list[Path],
+        typer.Argument(metavar="RUN_DIR...", help="Output folders of r1 train runs (holding metrics.jsonl)."),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Folder for the plots and report.md (default: the run's own folder; needed for several runs).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Plots and a Markdown summary (report.md) of training runs, from their metrics.jsonl.
+
+    Plots each reward, the total reward, loss, completion length, format compliance and learning
+    rate over the steps (raw points and a moving average): those the run logged.
+    """
+    from r1cli.report import write_report
+
+    result = write_report(run_dirs, output)
+    _print_summary(result)
+    print(result.markdown)
+
+
+def _print_summary(result: Report) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from r1cli.report import PLOTS_DIR, summarize
+
+    console = Console(stderr=True)
+    for run in result.runs:
+        table = Table(title=f"{run.name} · {run.kind()} · last step {run.rows[-1].get('step')}")
+        table.add_column("metric")
+        table.add_column("final", justify="right")
+        table.add_column("best (step)", justify="right")
+        table.add_column("trend (first → last quarter)")
+        for metric in run.metrics():
+            if (s := summarize(run, metric)) is None:
+                continue
+            best = f"{s.best:.4g} ({s.best_step})" if s.best is not None else "-"
+            table.add_row(metric.key, f"{s.final:.4g}", best, s.trend)
+        console.print(table)
+    console.print(f"{len(result.plots)} plots in {result.markdown.parent / PLOTS_DIR}", highlight=False)
