@@ -160,3 +160,65 @@ def read_mix(path: Path) -> list[dict[str, Any]]:
     if not rows:
         raise R1Error(f"--mix file {path} is empty", hint="give at least one conversation")
     return rows
+
+
+@dataclass
+class Scorer:
+    """The rewards a run scores with: names, built functions, weights (from the recipe's [rewards] table)."""
+
+    names: list[str]
+    functions: list[Any]
+    weights: list[float]
+
+    @classmethod
+    def from_recipe(cls, rewards_cfg: Mapping[str, Any], names: Sequence[str] | None = None) -> Scorer:
+        from r1cli.rewards.registry import build_reward_functions, reward_weights
+
+        names = list(DEFAULT_REWARDS if names is None else names)
+        return cls(names, build_reward_functions(rewards_cfg, names), reward_weights(rewards_cfg, names))
+
+    def needs_solution(self) -> list[str]:
+        from r1cli.rewards.registry import NEEDS_SOLUTION
+
+        return [name for name in self.names if name in NEEDS_SOLUTION]
+
+
+def score_samples(
+    item: Mapping[str, Any], completions: Sequence[str], scorer: Scorer, min_total: float | None = None
+) -> list[dict[str, Any]]:
+    """Every sample of one problem as an output row: id, sample, completion, rewards, total, accepted,
+    messages (the prompt's turns + the completion, SFT-ready), and the gold when the problem has one.
+
+    `item` holds `id`, `prompt` (chat messages) and, for the correctness rewards, `solution`.
+    """
+    from r1cli.rewards.scoring import score_rows
+
+    gold = {key: item[key] for key in ("answer", "solution") if item.get(key) is not None}
+    inputs = [{"completion": text, "prompt": item["prompt"], **gold} for text in completions]
+    if scorer.needs_solution() and "solution" not in gold:
+        inputs = [{**row, "solution": None} for row in inputs]  # no gold: the correctness rewards give None
+    scored, _ = score_rows(inputs, scorer.names, scorer.functions, scorer.weights)
+    rows = []
+    for index, (text, score) in enumerate(zip(completions, scored, strict=True)):
+        rows.append(
+            {
+                "id": item["id"],
+                "sample": index,
+                "completion": text,
+                "rewards": score["rewards"],
+                "total": score["total"],
+                "accepted": is_accepted(score["rewards"], score["total"], min_total),
+                "messages": [*item["prompt"], {"role": "assistant", "content": text}],
+                **gold,
+            }
+        )
+    return rows
+
+
+def rows_to_write(
+    samples: list[dict[str, Any]], keep: int = 1, keep_all: bool = False, min_total: float | None = None
+) -> list[dict[str, Any]]:
+    """What goes to the output for one problem: every sample (`keep_all`) or the kept accepted ones."""
+    if keep_all:
+        return samples
+    return [dict(sample) for sample in select_accepted(samples, keep, min_total)]

@@ -9,7 +9,16 @@ import pytest
 
 import r1cli.sample
 from r1cli.errors import R1Error
-from r1cli.sample import RejectSummary, check_acceptance, is_accepted, read_mix, select_accepted
+from r1cli.sample import (
+    RejectSummary,
+    Scorer,
+    check_acceptance,
+    is_accepted,
+    read_mix,
+    rows_to_write,
+    score_samples,
+    select_accepted,
+)
 
 
 def sample(index: int, text: str, accuracy: float | None, fmt: float, language: float | None = 1.0) -> dict:
@@ -107,3 +116,34 @@ def test_bad_mix_file_is_one_clear_error(tmp_path: Path, content: str, message: 
     path.write_text(content)
     with pytest.raises(R1Error, match=message):
         read_mix(path)
+
+
+def test_samples_of_a_problem_are_scored_flagged_and_the_best_kept() -> None:
+    scorer = Scorer.from_recipe({"functions": ["accuracy"], "timeout": 3.0, "workers": 1})
+    assert scorer.names == ["accuracy", "format", "language_consistency"]
+    prompt = [{"role": "system", "content": "S"}, {"role": "user", "content": "What is 9 * 2?"}]
+    item = {"id": "p1", "prompt": prompt, "answer": "18", "solution": "#### 18"}
+    completions = [
+        "<think>9 * 2 = 17</think><answer>17</answer>",  # wrong
+        "9 * 2 = 18, the answer is 18",  # right, badly formed
+        "<think>Nine times two is 18.</think><answer>18</answer>",  # right and well formed
+        "<think>9 * 2 = 18</think><answer>18</answer>",  # right, well formed, no words: language None
+    ]
+    rows = score_samples(item, completions, scorer)
+    assert [r["sample"] for r in rows] == [0, 1, 2, 3]
+    assert [r["accepted"] for r in rows] == [False, False, True, True]
+    assert rows[2]["rewards"] == {"accuracy": 1.0, "format": 1.0, "language_consistency": 1.0}
+    assert rows[3]["rewards"]["language_consistency"] is None and rows[3]["total"] == 2.0
+    assert rows[2]["messages"] == [*prompt, {"role": "assistant", "content": completions[2]}]
+    assert rows[2]["solution"] == "#### 18"
+    assert [r["sample"] for r in rows_to_write(rows)] == [2]
+    assert [r["sample"] for r in rows_to_write(rows, keep=5)] == [2, 3]
+    assert rows_to_write(rows, keep_all=True) == rows
+
+
+def test_a_problem_without_gold_is_never_accepted() -> None:
+    scorer = Scorer.from_recipe({"timeout": 3.0, "workers": 1})
+    item = {"id": 0, "prompt": [{"role": "user", "content": "Why?"}]}
+    rows = score_samples(item, ["<think>Because.</think><answer>yes</answer>"], scorer)
+    assert rows[0]["rewards"]["accuracy"] is None and rows[0]["accepted"] is False
+    assert "solution" not in rows[0]
