@@ -190,3 +190,31 @@ def refine_by_rules(
                 )
             )
     return out, len(rows) - len(out)
+
+
+def model_refine_prompt(row: dict[str, Any], system_prompt: str) -> list[dict[str, str]] | None:
+    """The rewrite prompt of one input row (its reasoning cleaned by rules first); None if nothing to rewrite."""
+    reasoning, answer = split_trace(row["completion"])
+    reasoning = clean_reasoning(reasoning)
+    if not reasoning or not answer:
+        return None
+    return refine_prompt(row["problem"], reasoning, answer, system_prompt)
+
+
+def keep_rewrites(
+    originals: list[str], rewrites: list[str], fmt: str, rewards_cfg: dict[str, Any]
+) -> list[str | None]:
+    """Each model rewrite in the target form, or None where its answer no longer matches the original's.
+
+    Matching is the accuracy reward's (math-verify through r1cli.rewards.verifier): `1/2` matches `0.5`.
+    """
+    from r1cli.rewards.accuracy import correctness
+    from r1cli.rewards.registry import verifier_settings
+
+    original_answers = [split_trace(text)[1] for text in originals]
+    verdicts = correctness(rewrites, original_answers, **verifier_settings(rewards_cfg))
+    kept: list[str | None] = []
+    for rewrite, answer, same in zip(rewrites, original_answers, verdicts, strict=True):
+        reasoning = clean_reasoning(split_trace(rewrite)[0])
+        kept.append(render_trace(reasoning, answer, fmt) if same and reasoning and answer else None)
+    return kept

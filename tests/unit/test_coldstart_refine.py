@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from r1cli.coldstart.refine import clean_reasoning, read_zero_outputs, refine_by_rules, refine_completion
+from r1cli.coldstart.refine import (
+    clean_reasoning,
+    keep_rewrites,
+    model_refine_prompt,
+    read_zero_outputs,
+    refine_by_rules,
+    refine_completion,
+)
 from r1cli.coldstart.traces import coldstart_row, gold_columns, render_trace, split_trace
 from r1cli.errors import R1Error
 from r1cli.rewards.answers import extract_model_answer
@@ -164,3 +171,21 @@ def test_bad_refine_input_is_one_clear_error(tmp_path: Path, content: str, messa
         read_zero_outputs(path)
     with pytest.raises(R1Error, match="input not found"):
         read_zero_outputs(tmp_path / "missing.jsonl")
+
+
+def test_model_rewrites_are_kept_only_when_the_answer_still_matches() -> None:
+    row = {"problem": "What is 2 + 3 * 4?", "completion": SEED_MESSY}
+    prompt = model_refine_prompt(row, "SYS")
+    assert prompt[0] == {"role": "system", "content": "SYS"}
+    assert "Messy reasoning: Multiply 3 and 4. Get 12. Then add 2.\nFinal answer: 14" in prompt[1]["content"]
+    assert model_refine_prompt({"problem": "q", "completion": "<think>umm</think>"}, "") is None
+    rewrites = [
+        "<think>Multiplication first: 3 * 4 = 12. Then 2 + 12 = 14.</think><answer>14</answer>",
+        "<think>Left to right: 2 + 3 = 5, 5 * 4 = 20.</think><answer>20</answer>",
+        "<think>  </think><answer>14</answer>",
+        "<|special_token|> Reasoning: 12 + 2 = 14.0 <|special_token|> Summary: The answer is 14.0.",
+    ]
+    kept = keep_rewrites([SEED_MESSY] * 4, rewrites, "think", {"timeout": 3.0, "workers": 1})
+    assert kept[0] == render_trace("Multiplication first: 3 * 4 = 12. Then 2 + 12 = 14.", "14")
+    assert kept[1] is None and kept[2] is None
+    assert kept[3] == render_trace("12 + 2 = 14.0.", "14")  # the original's answer, in its form
