@@ -1,7 +1,8 @@
-"""Load a model and its tokenizer as a recipe says: dtype, attention, revision, LoRA, 4/8-bit quantization.
+"""Load a model and its tokenizer for training, as a recipe says: dtype, attention, revision, LoRA, 4/8-bit.
 
 `model_init_kwargs(recipe.data)` is what TRL's `model_init_kwargs` takes; `load_model`/`load_tokenizer` load the
-recipe's model here; `load_trained(dir)` loads what a stage saved (a full model or a LoRA adapter) for generation.
+recipe's model here; `open_tokenizer` is the one tokenizer loader (a path, a hub id or "r1-tiny").
+Opening what a stage saved (a full model or a LoRA adapter) for generation is r1cli/model_dirs.py.
 The reserved name "r1-tiny" is the locally built tiny model (see r1cli/tiny.py), so everything runs offline.
 """
 
@@ -9,10 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import json
 import os
-import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,12 +19,11 @@ import torch
 
 from r1cli.errors import R1Error, did_you_mean
 from r1cli.paths import looks_local
-from r1cli.tiny import TINY_MODEL_NAME, tiny_cache_key, tiny_model_path
+from r1cli.tiny import TINY_MODEL_NAME, tiny_model_path
 
 DTYPES = ("auto", "bfloat16", "float16", "float32")
 ATTN_IMPLEMENTATIONS = ("auto", "eager", "sdpa", "flash_attention_2", "flash_attention_3", "flex_attention")
 _FLASH_MODULES = {"flash_attention_2": "flash_attn", "flash_attention_3": "flash_attn_interface"}
-SAFETENSORS_FILES = ("model.safetensors", "model.safetensors.index.json")
 
 
 def resolve_model_path(model_cfg: dict[str, Any], tiny_cfg: dict[str, Any] | None = None) -> str:
@@ -115,7 +112,7 @@ def _check_bitsandbytes(what: str) -> None:
         ) from exc
 
 
-def _quantized_device_map() -> dict[str, Any]:
+def quantized_device_map() -> dict[str, Any]:
     # Quantized weights are placed at load time: each process puts the whole model on its own device.
     if torch.cuda.is_available():
         return {"": f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"}
@@ -140,13 +137,16 @@ def model_init_kwargs(recipe_data: dict[str, Any]) -> dict[str, Any]:
     quant = quantization_config(recipe_data)
     if quant is not None:
         kwargs["quantization_config"] = quant
-        kwargs["device_map"] = _quantized_device_map()
+        kwargs["device_map"] = quantized_device_map()
     return kwargs
 
 
 @contextlib.contextmanager
-def _loading(name: str, quantized: bool = False) -> Iterator[None]:
-    """Turn from_pretrained's OSErrors (and bitsandbytes failures when quantized) into one-line R1Errors."""
+def loading_errors(name: str, quantized: bool = False, what: str = "model") -> Iterator[None]:
+    """Turn from_pretrained's OSErrors (and bitsandbytes failures when quantized) into one-line R1Errors.
+
+    `what` names the thing in messages ("model", "tokenizer").
+    """
     try:
         yield
     except (ImportError, RuntimeError) as exc:
@@ -169,8 +169,11 @@ def _loading(name: str, quantized: bool = False) -> Iterator[None]:
                 hint="convert the checkpoint with save_pretrained(safe_serialization=True)",
             ) from exc
         if "not a valid model identifier" in text or "is not a local folder" in text:
-            raise R1Error(f"model '{name}' is neither a local directory nor a model on the hub") from exc
-        raise R1Error(f"cannot load '{name}': {text.splitlines()[0] if text else exc!r}") from exc
+            raise R1Error(f"{what} '{name}' is neither a local directory nor a model on the hub") from exc
+        raise R1Error(f"cannot load the {what} '{name}': {text.splitlines()[0] if text else exc!r}") from exc
+    except ValueError as exc:  # e.g. a folder with a config.json but no tokenizer files
+        text = str(exc).strip()
+        raise R1Error(f"cannot load the {what} '{name}': {text.splitlines()[0] if text else exc!r}") from exc
 
 
 def is_quantized(model: Any) -> bool:
@@ -198,14 +201,37 @@ def load_model(recipe_data: dict[str, Any], for_training: bool = False, gradient
     path = resolve_model_path(recipe_data.get("model", {}), recipe_data.get("tiny"))
     kwargs = model_init_kwargs(recipe_data)
     kwargs["dtype"] = _torch_dtype(kwargs["dtype"])
-    with _loading(path, quantized="quantization_config" in kwargs):
+    with loading_errors(path, quantized="quantization_config" in kwargs):
         model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
     if for_training:
         model = prepare_for_kbit(model, gradient_checkpointing=gradient_checkpointing)
     return model
 
 
-def _finish_tokenizer(tokenizer: Any, padding_side: str | None) -> Any:
+def open_tokenizer(
+    source: str | Path,
+    *,
+    trust_remote_code: bool = False,
+    revision: str | None = None,
+    padding_side: str | None = None,
+    tiny_cfg: dict[str, Any] | None = None,
+):
+    """The one tokenizer loader: a directory, a hub id or "r1-tiny", with a pad token (EOS when it has none).
+
+    Pass padding_side="left" for batched generation.
+    """
+    from transformers import AutoTokenizer
+
+    name = str(source)
+    if name == TINY_MODEL_NAME:
+        name = str(tiny_model_path(tiny_cfg))
+    elif looks_local(name) and not Path(name).expanduser().exists():
+        raise R1Error(f"tokenizer directory '{name}' does not exist")
+    kwargs: dict[str, Any] = {"trust_remote_code": trust_remote_code}
+    if revision:
+        kwargs["revision"] = revision
+    with loading_errors(name, what="tokenizer"):
+        tokenizer = AutoTokenizer.from_pretrained(name, **kwargs)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token if tokenizer.eos_token is not None else tokenizer.unk_token
     if padding_side is not None:
@@ -215,16 +241,16 @@ def _finish_tokenizer(tokenizer: Any, padding_side: str | None) -> Any:
 
 def load_tokenizer(recipe_data: dict[str, Any], padding_side: str | None = None):
     """The recipe's tokenizer with a pad token; pass padding_side="left" for batched generation."""
-    from transformers import AutoTokenizer
-
     model_cfg = recipe_data.get("model", {})
-    path = resolve_model_path(model_cfg, recipe_data.get("tiny"))
-    kwargs: dict[str, Any] = {"trust_remote_code": bool(model_cfg.get("trust_remote_code", False))}
+    revision = None
     if model_cfg.get("name_or_path") != TINY_MODEL_NAME and model_cfg.get("revision"):
-        kwargs["revision"] = str(model_cfg["revision"])
-    with _loading(path):
-        tokenizer = AutoTokenizer.from_pretrained(path, **kwargs)
-    return _finish_tokenizer(tokenizer, padding_side)
+        revision = str(model_cfg["revision"])
+    return open_tokenizer(
+        resolve_model_path(model_cfg, recipe_data.get("tiny")),
+        trust_remote_code=bool(model_cfg.get("trust_remote_code", False)),
+        revision=revision,
+        padding_side=padding_side,
+    )
 
 
 def lora_config(recipe_data: dict[str, Any]):
@@ -252,144 +278,3 @@ def lora_config(recipe_data: dict[str, Any]):
         target_modules=targets,
         task_type="CAUSAL_LM",
     )
-
-
-def _base_of_adapter(adapter_dir: Path, tiny_cfg: dict[str, Any] | None) -> tuple[str, str | None]:
-    adapter = json.loads((adapter_dir / "adapter_config.json").read_text())
-    base = adapter.get("base_model_name_or_path")
-    if not base:
-        raise R1Error(
-            f"'{adapter_dir}/adapter_config.json' does not name its base model (base_model_name_or_path)"
-        )
-    if base == TINY_MODEL_NAME:
-        return str(tiny_model_path(tiny_cfg)), None
-    # An adapter trained on r1-tiny names the cache directory it was built in: rebuild it there if it went away.
-    if not Path(base).exists() and Path(base).name == f"{TINY_MODEL_NAME}-{tiny_cache_key(tiny_cfg)}":
-        return str(tiny_model_path(tiny_cfg)), None
-    return base, adapter.get("revision")
-
-
-def _check_model_dir(path: Path, shown: str) -> str:
-    """'full' or 'adapter' for a saved model directory; R1Error for anything else."""
-    if not path.exists():
-        raise R1Error(f"model directory '{shown}' does not exist")
-    if not path.is_dir():
-        raise R1Error(f"'{shown}' is not a directory", hint="pass the directory a stage saved its model in")
-    if (path / "adapter_config.json").is_file():
-        if not (path / "adapter_model.safetensors").is_file():
-            raise R1Error(f"'{shown}' has no adapter_model.safetensors (r1 loads safetensors only)")
-        return "adapter"
-    if (path / "config.json").is_file():
-        if not any((path / f).is_file() for f in SAFETENSORS_FILES):
-            raise R1Error(f"'{shown}' has no safetensors weights (r1 loads safetensors only)")
-        return "full"
-    raise R1Error(f"'{shown}' is not a model directory (no config.json or adapter_config.json)")
-
-
-def load_trained(
-    model_dir: str | Path,
-    dtype: str = "auto",
-    attn_implementation: str = "auto",
-    trust_remote_code: bool = False,
-    load_in_4bit: bool = False,
-    tiny_cfg: dict[str, Any] | None = None,
-    padding_side: str | None = "left",
-    merge_adapter: bool = True,
-) -> tuple[Any, Any]:
-    """(model, tokenizer) for generation from a saved directory: a full model or a LoRA adapter on its base.
-
-    Also accepts "r1-tiny" and hub ids. Adapters are merged into their base unless quantized or merge_adapter=False.
-    """
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    name = str(model_dir)
-    if name == TINY_MODEL_NAME:
-        name = str(tiny_model_path(tiny_cfg))
-    path = Path(name).expanduser()
-    if path.exists() or looks_local(name):
-        kind = _check_model_dir(path, name)
-        source, revision = (str(path), None) if kind == "full" else _base_of_adapter(path, tiny_cfg)
-    else:
-        kind, source, revision = "hub", name, None
-
-    model_cfg = {"dtype": dtype, "attn_implementation": attn_implementation}
-    attn, note = resolve_attn_implementation(model_cfg)
-    if note:
-        print(f"r1: note: {note}", file=sys.stderr)
-    kwargs: dict[str, Any] = {
-        "dtype": _torch_dtype(resolve_dtype(model_cfg)),
-        "attn_implementation": attn,
-        "trust_remote_code": trust_remote_code,
-        "use_safetensors": True,
-    }
-    if revision:
-        kwargs["revision"] = revision
-    if load_in_4bit:
-        quant = {"load_in_4bit": True}
-        kwargs["quantization_config"] = quantization_config({"model": model_cfg, "quantization": quant})
-        kwargs["device_map"] = _quantized_device_map()
-
-    with _loading(source, quantized=load_in_4bit):
-        if not Path(source).exists():  # a hub id: fail fast (one line) before loading weights
-            from transformers import AutoConfig
-
-            AutoConfig.from_pretrained(source, revision=revision, trust_remote_code=trust_remote_code)
-        model = AutoModelForCausalLM.from_pretrained(source, **kwargs)
-    if kind == "adapter":
-        from peft import PeftModel
-
-        model = PeftModel.from_pretrained(model, str(path), is_trainable=False)
-        if merge_adapter and not load_in_4bit:
-            model = model.merge_and_unload()
-    if not load_in_4bit and torch.cuda.is_available():
-        model = model.to("cuda")
-    model.eval()
-
-    has_tokenizer = kind != "adapter" or any(
-        (path / f).is_file() for f in ("tokenizer.json", "tokenizer_config.json")
-    )
-    tok_source = str(path) if kind == "adapter" and has_tokenizer else source
-    with _loading(tok_source):
-        tokenizer = AutoTokenizer.from_pretrained(tok_source, trust_remote_code=trust_remote_code)
-    return model, _finish_tokenizer(tokenizer, padding_side)
-
-
-def model_info(model_dir: str | Path, tiny_cfg: dict[str, Any] | None = None) -> dict[str, Any]:
-    """What `r1 model info` shows: size, dtype, vocabulary, chat template, tags as single tokens."""
-    from r1cli.tiny import THINK_TAGS
-
-    model, tokenizer = load_trained(model_dir, tiny_cfg=tiny_cfg, merge_adapter=False)
-    config = model.config
-    params = dict(model.named_parameters())
-    adapter = sum(p.numel() for name, p in params.items() if "lora_" in name)
-    template = tokenizer.chat_template or ""
-    if isinstance(template, dict):
-        template = template.get("default", "")
-    tags = {tag: len(tokenizer(tag, add_special_tokens=False).input_ids) == 1 for tag in THINK_TAGS}
-    facts: dict[str, Any] = {
-        "path": str(model_dir),
-        "kind": "lora adapter" if adapter else "full model",
-        "architecture": (config.architectures or [type(model).__name__])[0],
-        "parameters": sum(p.numel() for p in params.values()) - adapter,
-        "adapter_parameters": adapter,
-        "stored_dtype": _stored_dtype(Path(str(model_dir)), Path(str(config._name_or_path))),
-        "vocab_size": config.vocab_size,
-        "tokenizer_size": len(tokenizer),
-        "eos_token": tokenizer.eos_token,
-        "pad_token": tokenizer.pad_token,
-        "chat_template": bool(template),
-        "generation_markers": re.search(r"\{%-?\s*generation\s*-?%\}", template) is not None,
-        "tags_single_token": tags,
-    }
-    if not adapter:
-        del facts["adapter_parameters"]
-    return facts
-
-
-def _stored_dtype(*dirs: Path) -> str:
-    """The dtype a checkpoint was saved in, from the first config.json found."""
-    for directory in dirs:
-        if (directory / "config.json").is_file():
-            config = json.loads((directory / "config.json").read_text())
-            return str(config.get("dtype") or config.get("torch_dtype") or "unknown")
-    return "unknown"

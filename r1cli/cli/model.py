@@ -70,7 +70,7 @@ def info(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Parameters, dtype, vocabulary, chat template and whether the R1 tags are single tokens."""
-    from r1cli.models import model_info
+    from r1cli.model_dirs import model_info
 
     facts = model_info(model_dir)
     if as_json:

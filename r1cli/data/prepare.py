@@ -259,7 +259,7 @@ def _dedupe(
 
 
 def as_tokenizer(tokenizer: Any, limit: int) -> Any:
-    """A tokenizer object as is; a path or hub id loaded with AutoTokenizer."""
+    """A tokenizer object as is; a path, hub id or "r1-tiny" loaded with the one tokenizer loader."""
     if tokenizer is None:
         raise R1Error(
             f"data.max_prompt_tokens = {limit} needs the model's tokenizer",
@@ -267,13 +267,9 @@ def as_tokenizer(tokenizer: Any, limit: int) -> Any:
         )
     if not isinstance(tokenizer, str):
         return tokenizer
-    from transformers import AutoTokenizer
+    from r1cli.models import open_tokenizer
 
-    try:
-        return AutoTokenizer.from_pretrained(tokenizer)
-    except (OSError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise R1Error(f"cannot load the tokenizer '{tokenizer}': {first}") from None
+    return open_tokenizer(tokenizer)
 
 
 def prompt_lengths(prompts_: list[list[dict[str, str]]], tokenizer: Any) -> list[int]:

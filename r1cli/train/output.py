@@ -171,9 +171,9 @@ def save_trained_model(trainer: Any, tokenizer: Any, recipe: Recipe, output_dir:
         return
     tokenizer.save_pretrained(str(output_dir))
     if recipe.get("lora.enabled") and recipe.get("lora.merge_on_save"):
-        from r1cli.models import load_trained
+        from r1cli.model_dirs import open_model
 
-        merged, _ = load_trained(
+        merged, _ = open_model(
             output_dir,
             dtype=recipe.get("model.dtype"),
             trust_remote_code=bool(recipe.get("model.trust_remote_code")),
