@@ -25,12 +25,20 @@ from typing import Any
 
 from r1cli.errors import R1Error
 from r1cli.recipe.schema import defaults
+from r1cli.rundir import OutputKind, claim_output_dir, staged_dir
 
 TINY_MODEL_NAME = "r1-tiny"
 # Bump when the corpus, tokenizer or model construction changes: cached builds are keyed by it.
 TINY_BUILD_VERSION = 1
 BPE_VOCAB_SIZE = 1024
 MARKER_FILE = "r1_tiny.json"
+TINY_OUTPUT = OutputKind(
+    command="r1 model tiny",
+    holds="an r1-tiny model",
+    markers=(MARKER_FILE,),
+    replaceable=True,
+    option="OUT_DIR",
+)
 # Seeding uses torch's global RNG: threads building at once must take turns to get the same weights.
 _SEEDED_INIT = threading.Lock()
 
@@ -201,26 +209,20 @@ def full_tiny_config(tiny_cfg: dict[str, Any] | None) -> dict[str, Any]:
 def build_tiny_model(
     out_dir: str | Path, tiny_cfg: dict[str, Any] | None = None, overwrite: bool = False
 ) -> Path:
-    """Build the tiny model + tokenizer into `out_dir` (safetensors); refuses a non-empty dir unless overwrite."""
+    """Build the tiny model + tokenizer into `out_dir` (safetensors); refuses a non-empty dir unless overwrite.
+
+    --overwrite replaces an earlier tiny model, never an unrelated folder, and only once the new one is complete.
+    """
+    cfg = check_tiny_config(tiny_cfg)
+    out = claim_output_dir(out_dir, TINY_OUTPUT, overwrite=overwrite).path
+    with staged_dir(out) as tmp:
+        _write_tiny_model(tmp, cfg)
+    return out
+
+
+def _write_tiny_model(out: Path, cfg: dict[str, Any]) -> None:
     import torch
     from transformers import GenerationConfig, Qwen2Config, Qwen2ForCausalLM
-
-    cfg = check_tiny_config(tiny_cfg)
-    out = Path(out_dir).expanduser()
-    if out.exists() and not out.is_dir():
-        raise R1Error(f"'{out}' exists and is not a directory")
-    if out.is_dir() and any(out.iterdir()):
-        # --overwrite replaces an earlier tiny model, never an unrelated folder.
-        if not (out / MARKER_FILE).exists():
-            raise R1Error(
-                f"'{out}' is not empty and holds no r1-tiny model", hint="choose a new or empty directory"
-            )
-        if not overwrite:
-            raise R1Error(
-                f"'{out}' already holds an r1-tiny model", hint="choose another directory or pass --overwrite"
-            )
-        shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
 
     tokenizer = _build_tokenizer(cfg["max_position_embeddings"])
     pad_id, eos_id = tokenizer.convert_tokens_to_ids(ENDOFTEXT), tokenizer.convert_tokens_to_ids(IM_END)
@@ -249,7 +251,6 @@ def build_tiny_model(
     tokenizer.save_pretrained(out)
     marker = {"name": TINY_MODEL_NAME, "build_version": TINY_BUILD_VERSION, "tiny": cfg}
     (out / MARKER_FILE).write_text(json.dumps(marker, indent=2) + "\n")
-    return out
 
 
 def cache_dir() -> Path:

@@ -43,15 +43,10 @@ def zero(
 
 def _run_recipe(output_dir: Path | None, section: str) -> Path | None:
     """On --resume without --recipe, the run's own saved recipe is the base, so the run goes on unchanged."""
-    import sys
-
     from r1cli.recipe.schema import defaults
+    from r1cli.rundir import run_recipe
 
-    saved = (output_dir or Path(defaults()[section]["output_dir"])) / "recipe.toml"
-    if not saved.exists():
-        return None
-    print(f"r1: note: resuming with the run's recipe {saved}", file=sys.stderr)
-    return saved
+    return run_recipe(output_dir or Path(defaults()[section]["output_dir"]))
 
 
 def _report(result) -> None:

@@ -11,8 +11,6 @@ the output and swaps it in.
 from __future__ import annotations
 
 import json
-import shutil
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +20,12 @@ from r1cli.data.prepare import as_tokenizer, drop_long_prompts, prepare, quiet_d
 from r1cli.data.summary import SUMMARY_FILE, PrepareSummary
 from r1cli.data.validate import PROMPT_COLUMNS, SPLITS, validate_prompt_dataset, validate_sft_dataset
 from r1cli.errors import R1Error
+from r1cli.rundir import OutputKind, claim_output_dir, staged_dir
+
+# A `r1 data prepare` output: ours when it holds the prepare summary; --overwrite replaces it.
+PREPARED_DATA = OutputKind(
+    command="r1 data prepare", holds="an earlier prepared dataset", markers=(SUMMARY_FILE,), replaceable=True
+)
 
 
 def save_prepared(
@@ -29,47 +33,18 @@ def save_prepared(
 ) -> Path:
     """Write `dataset` (save_to_disk) and its summary to `output_dir`; refuse a non-empty one unless told."""
     out = check_output_dir(output_dir, overwrite)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tag = uuid.uuid4().hex[:8]
-    tmp = out.with_name(f".{out.name}.tmp-{tag}")
-    try:
-        tmp.mkdir()
+    with staged_dir(out) as tmp:
         # An empty split (test_size 0) needs one explicit shard: datasets writes none and can't read it back.
         empty = {name: 1 for name, split in dataset.items() if len(split) == 0}
         with quiet_datasets():
             dataset.save_to_disk(str(tmp), num_shards=empty or None)
         (tmp / SUMMARY_FILE).write_text(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False) + "\n")
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{tag}")
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
     return out
 
 
 def check_output_dir(output_dir: str | Path, overwrite: bool) -> Path:
-    """The output folder, if it may be written: absent, empty, or `overwrite` given."""
-    out = Path(output_dir).expanduser().resolve()
-    if out.exists() and not out.is_dir():
-        raise R1Error(f"output {out} is a file, not a folder", hint="choose another --output")
-    if out.exists() and any(out.iterdir()):
-        if not (out / SUMMARY_FILE).exists():
-            # --overwrite replaces an earlier `r1 data prepare` output, never an unrelated folder.
-            raise R1Error(
-                f"output folder {out} is not empty and is not an earlier `r1 data prepare` output",
-                hint="pick a new or empty --output",
-            )
-        if not overwrite:
-            raise R1Error(
-                f"output folder {out} holds an earlier prepared dataset",
-                hint="pass --overwrite to replace it, or pick another --output",
-            )
-    return out
+    """The output folder, if `r1 data prepare` may write it: absent, empty, or our own with `overwrite`."""
+    return claim_output_dir(output_dir, PREPARED_DATA, overwrite=overwrite).path.resolve()
 
 
 def is_saved_dataset_dict(path: str | Path) -> bool:

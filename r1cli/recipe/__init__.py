@@ -1,5 +1,6 @@
 """TOML recipes: built-in defaults, layering with provenance, override parsing, validation."""
 
-from r1cli.recipe.layering import Recipe, load_recipe
+from r1cli.recipe.layering import load_recipe
+from r1cli.recipe.provenance import Recipe
 
 __all__ = ["Recipe", "load_recipe"]

@@ -11,53 +11,14 @@ import copy
 import os
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from r1cli.errors import R1Error
 from r1cli.recipe import schema
 from r1cli.recipe.overrides import KEY_ALIASES, env_overrides, parse_overrides
+from r1cli.recipe.provenance import DEFAULT_SOURCE, Recipe, assign
 from r1cli.recipe.values import check_value, parse_string
-
-DEFAULT_SOURCE = "default"
-
-
-@dataclass
-class Recipe:
-    """A resolved recipe: nested values, the origin of each leaf, and notes for the user."""
-
-    data: dict[str, Any]
-    sources: dict[str, str] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    path: Path | None = None
-    profile: str | None = None
-    stage: str = "grpo"
-
-    def get(self, key: str, default: Any = None) -> Any:
-        node: Any = self.data
-        for part in key.split("."):
-            if not isinstance(node, dict) or part not in node:
-                return default
-            node = node[part]
-        return node
-
-    def section(self, name: str) -> dict[str, Any]:
-        """A copy of one section, e.g. `recipe.section("rewards")`."""
-        return copy.deepcopy(self.data.get(name, {}))
-
-    def set(self, key: str, value: Any, source: str) -> None:
-        """Set a leaf that r1 resolved itself (e.g. the dtype picked for the hardware)."""
-        _assign(self.data, key, value)
-        self.sources[key] = source
-
-
-def _assign(data: dict[str, Any], key: str, value: Any) -> None:
-    node = data
-    *parents, leaf = key.split(".")
-    for part in parents:
-        node = node.setdefault(part, {})
-    node[leaf] = value
 
 
 def _leaves(table: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, Any]]:
@@ -94,12 +55,12 @@ class _Builder:
     def set_typed(self, key: str, value: Any, origin: str) -> None:
         key = KEY_ALIASES.get(key, key)
         kinds = schema.expected_kinds(key, origin)
-        _assign(self.data, key, check_value(value, kinds, key, origin))
+        assign(self.data, key, check_value(value, kinds, key, origin))
         self.sources[key] = origin
 
     def set_string(self, key: str, raw: str, origin: str) -> None:
         kinds = schema.expected_kinds(key, origin)
-        _assign(self.data, key, parse_string(raw, kinds, key))
+        assign(self.data, key, parse_string(raw, kinds, key))
         self.sources[key] = origin
 
 

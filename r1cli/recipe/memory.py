@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from r1cli.errors import R1Error
-from r1cli.recipe.layering import Recipe
+from r1cli.recipe.provenance import Recipe
 
 GIB = 1024**3
 BYTES = {"float32": 4, "bfloat16": 2, "float16": 2}

@@ -6,9 +6,7 @@ from typing import Any
 
 import tomli_w
 
-from r1cli.recipe.layering import Recipe
-
-HARDWARE_SOURCE = "auto (hardware)"
+from r1cli.recipe.provenance import HARDWARE_SOURCE, Recipe
 
 
 def _value(value: Any) -> str:

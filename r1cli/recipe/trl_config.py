@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from r1cli.errors import R1Error
-from r1cli.recipe.layering import Recipe
+from r1cli.recipe.provenance import Recipe
 
 
 def build_trainer_config(recipe: Recipe, section: str, **extra: Any) -> Any:

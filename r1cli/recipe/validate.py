@@ -8,8 +8,7 @@ from __future__ import annotations
 import os
 
 from r1cli.errors import R1Error, did_you_mean
-from r1cli.recipe.layering import Recipe
-from r1cli.recipe.render import HARDWARE_SOURCE
+from r1cli.recipe.provenance import HARDWARE_SOURCE, Recipe
 
 QUANT_TYPES = ("nf4", "fp4")
 

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import json
 import re
-import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from r1cli.console import is_main_process, note
 from r1cli.errors import R1Error
-from r1cli.recipe import Recipe
-
-if TYPE_CHECKING:
-    from r1cli.train.zero import TrainResult
+from r1cli.recipe.provenance import Recipe
+from r1cli.rundir import OutputKind, check_resume_recipe, claim_output_dir
+from r1cli.rundir import write_recipe as write_recipe  # where the trainers import it from
 
 CHECKPOINT_RE = re.compile(r"^checkpoint-(\d+)$")
 # Schedules whose learning rate does not depend on the total number of steps.
@@ -48,19 +49,52 @@ def _aside(path: Path, label: str) -> Path:
     return candidate
 
 
+# A training run's folder: ours when it holds any of these (checkpoint-* from the first save on).
+TRAINING_RUN = OutputKind(
+    command="r1 train",
+    holds="a training run",
+    markers=(*RUN_MARKERS, "checkpoint-*"),
+    resumable=True,
+    option="--output-dir",
+)
+
+
+@dataclass
+class TrainResult:
+    """What a training stage left behind."""
+
+    output_dir: Path
+    global_step: int
+    metrics: dict[str, Any] = field(default_factory=dict)
+    resumed_from: str | None = None
+
+
+def final_metrics(log_history: list[dict[str, Any]]) -> dict[str, Any]:
+    """The last value of every logged metric (TRL logs rewards/<name>/mean, reward, loss, ...)."""
+    final: dict[str, Any] = {}
+    for entry in log_history:
+        final.update({key: value for key, value in entry.items() if isinstance(value, int | float)})
+    return final
+
+
+def start_run(recipe: Recipe, output_dir: Path, *, resume: bool, trained: Sequence[str]) -> Path | None:
+    """Claim `output_dir` for a training stage; on --resume, the checkpoint to continue from.
+
+    `trained` are the recipe sections that decide what the stage trains (the resume check compares
+    them with the run's `recipe.toml`), the trainer section (`grpo` or `sft`) among them.
+    Call it once the trainer config is built, so that every rank sees the same folder.
+    """
+    claim_output_dir(output_dir, TRAINING_RUN, resume=resume)
+    if not resume:
+        return None
+    check_resume_recipe(recipe, output_dir, trained)
+    section = next(name for name in trained if name in ("grpo", "sft"))
+    return find_resume_checkpoint(output_dir, recipe, section)
+
+
 def check_fresh_output_dir(output_dir: Path) -> None:
-    """A new run needs an absent or empty folder: it must not write over a run or anyone's files."""
-    if not output_dir.exists():
-        return
-    if not output_dir.is_dir():
-        raise R1Error(f"output path {output_dir} exists and is not a directory")
-    if _checkpoints(output_dir) or any((output_dir / name).exists() for name in RUN_MARKERS):
-        raise R1Error(
-            f"{output_dir} already holds a training run",
-            hint="continue it with --resume, or pick a new --output-dir",
-        )
-    if any(output_dir.iterdir()):
-        raise R1Error(f"{output_dir} is not empty", hint="pick a new or empty --output-dir")
+    """A new run needs an absent or empty folder (kept for callers not yet on `start_run`)."""
+    claim_output_dir(output_dir, TRAINING_RUN)
 
 
 def find_resume_checkpoint(output_dir: Path, recipe: Recipe, section: str) -> Path | None:
@@ -73,12 +107,10 @@ def find_resume_checkpoint(output_dir: Path, recipe: Recipe, section: str) -> Pa
     state = PartialState()
     checkpoints = _checkpoints(output_dir)
     if not checkpoints:
-        if not (output_dir / "recipe.toml").exists():
-            raise R1Error(f"nothing to resume in {output_dir}: no r1 run there", hint="run without --resume")
         metrics = output_dir / "metrics.jsonl"
-        if state.is_main_process and metrics.exists():
+        if is_main_process() and metrics.exists():
             metrics.rename(_aside(metrics, "restarted"))
-        print(f"r1: note: {output_dir} has no checkpoint yet: starting again from step 0", file=sys.stderr)
+        note(f"{output_dir} has no checkpoint yet: starting again from step 0")
         state.wait_for_everyone()
         return None
     chosen: tuple[int, Path] | None = None
@@ -86,13 +118,10 @@ def find_resume_checkpoint(output_dir: Path, recipe: Recipe, section: str) -> Pa
         if (path / "trainer_state.json").exists():
             chosen = (step, path)
             break
-        if state.is_main_process:
+        if is_main_process():
             aside = _aside(path, "incomplete")
             path.rename(aside)
-            print(
-                f"r1: note: {path.name} was never finished (killed while saving?): moved to {aside.name}",
-                file=sys.stderr,
-            )
+            note(f"{path.name} was never finished (killed while saving?): moved to {aside.name}")
     state.wait_for_everyone()
     if chosen is None:
         raise R1Error(f"no complete checkpoint in {output_dir}", hint="run without --resume to start over")
@@ -109,59 +138,12 @@ def find_resume_checkpoint(output_dir: Path, recipe: Recipe, section: str) -> Pa
                 f"restores the old '{schedule}' learning-rate schedule, which would end at step {planned}",
                 hint=f"keep max_steps = {planned}, or start a new run from {path} (--model.name_or_path {path})",
             )
-        print(
-            f"r1: note: extending the run from {planned} to {wanted} steps ({schedule} learning rate)",
-            file=sys.stderr,
-        )
+        note(f"extending the run from {planned} to {wanted} steps ({schedule} learning rate)")
     if planned and step >= planned and (wanted is None or wanted <= step):
         raise R1Error(
             f"the run in {output_dir} already finished at step {step}", hint="raise max_steps to continue"
         )
     return path
-
-
-# Keys that may differ between a run and its resumption without changing what is trained.
-RESUME_MAY_CHANGE = ("output_dir", "max_steps", "save_", "logging_", "report_to", "dataloader_")
-
-
-def check_resume_recipe(recipe: Recipe, output_dir: Path, section: str) -> None:
-    """Refuse to resume a run with a recipe that trains something else than the run did."""
-    from r1cli.recipe import load_recipe
-    from r1cli.recipe.validate import HARDWARE_SOURCE
-
-    saved_path = output_dir / "recipe.toml"
-    if not saved_path.exists():
-        return
-    saved = load_recipe(saved_path, environ={}, validate=False)
-    changed = []
-    for key, source in recipe.sources.items():
-        name = key.split(".", 1)[-1]
-        if source == HARDWARE_SOURCE or key.startswith("logging.") or name.startswith(RESUME_MAY_CHANGE):
-            continue
-        if key.startswith(("grpo.", "sft.")) and not key.startswith(f"{section}."):
-            continue
-        if recipe.get(key) != saved.get(key):
-            changed.append(f"{key} ({saved.get(key)!r} -> {recipe.get(key)!r})")
-    if changed:
-        shown = ", ".join(changed[:4]) + (f" and {len(changed) - 4} more" if len(changed) > 4 else "")
-        raise R1Error(
-            f"--resume with a recipe that differs from the run's: {shown}",
-            hint="resume with the run's own recipe (the default: leave out --recipe), or start a new run",
-        )
-
-
-def write_recipe(recipe: Recipe, output_dir: Path) -> None:
-    """Save the resolved recipe (with provenance) so the run can be reproduced and resumed.
-
-    A resumed run keeps the file it started with (check_resume_recipe made sure nothing that matters
-    changed).
-    """
-    from r1cli.recipe.render import render_recipe
-
-    output_dir.mkdir(parents=True, exist_ok=True)
-    target = output_dir / "recipe.toml"
-    if not target.exists():
-        target.write_text(render_recipe(recipe, portable=True))
 
 
 def save_trained_model(trainer: Any, tokenizer: Any, recipe: Recipe, output_dir: Path) -> None:

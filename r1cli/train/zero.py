@@ -13,41 +13,18 @@ trainer's `checkpoint-*` directories.
 from __future__ import annotations
 
 import json
-import os
-import sys
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from r1cli.console import note
 from r1cli.errors import R1Error
 from r1cli.recipe import Recipe
-from r1cli.train.output import (
-    check_fresh_output_dir,
-    check_resume_recipe,
-    find_resume_checkpoint,
-    save_trained_model,
-    write_model_card,
-    write_recipe,
-)
+from r1cli.rundir import write_recipe
+from r1cli.train.output import TrainResult, final_metrics, save_trained_model, start_run, write_model_card
 
+_final_metrics = final_metrics  # the name train/sft.py imports until it moves to train.output
 
-@dataclass
-class TrainResult:
-    """What a training stage left behind."""
-
-    output_dir: Path
-    global_step: int
-    metrics: dict[str, Any] = field(default_factory=dict)
-    resumed_from: str | None = None
-
-
-def _final_metrics(log_history: list[dict[str, Any]]) -> dict[str, Any]:
-    """The last value of every logged metric (TRL logs rewards/<name>/mean, reward, loss, ...)."""
-    final: dict[str, Any] = {}
-    for entry in log_history:
-        final.update({key: value for key, value in entry.items() if isinstance(value, int | float)})
-    return final
-
+# The recipe sections that decide what R1-Zero trains: a resumed run must keep them.
+TRAINED_SECTIONS = ("model", "tiny", "quantization", "lora", "data", "rewards", "grpo")
 
 # [data] keys that shape `r1 data prepare`'s output and so do nothing on an already prepared folder.
 PREPARE_ONLY_KEYS = (
@@ -67,11 +44,8 @@ def _note_prepared_data(recipe: Recipe) -> None:
     if not is_saved_dataset_dict(recipe.get("data.dataset")):
         return
     ignored = [f"data.{key}" for key in PREPARE_ONLY_KEYS if recipe.sources.get(f"data.{key}") != "default"]
-    if ignored and int(os.environ.get("RANK", "0")) == 0:
-        print(
-            f"r1: note: {', '.join(ignored)} do nothing on a prepared folder: they were applied by r1 data prepare",
-            file=sys.stderr,
-        )
+    if ignored:
+        note(f"{', '.join(ignored)} do nothing on a prepared folder: they were applied by r1 data prepare")
 
 
 def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
@@ -91,12 +65,7 @@ def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
     # Building the config sets up the distributed state, so every check below sees all ranks.
     config = build_trainer_config(recipe, "grpo", reward_weights=weights)
     output_dir = Path(config.output_dir)
-    if resume:
-        check_resume_recipe(recipe, output_dir, "grpo")
-        checkpoint = find_resume_checkpoint(output_dir, recipe, "grpo")
-    else:
-        check_fresh_output_dir(output_dir)
-        checkpoint = None
+    checkpoint = start_run(recipe, output_dir, resume=resume, trained=TRAINED_SECTIONS)
     config.distributed_state.wait_for_everyone()
 
     tokenizer = load_tokenizer(recipe.data)
@@ -127,7 +96,7 @@ def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
     result = TrainResult(
         output_dir=output_dir,
         global_step=trainer.state.global_step,
-        metrics=_final_metrics(trainer.state.log_history),
+        metrics=final_metrics(trainer.state.log_history),
         resumed_from=str(checkpoint) if checkpoint else None,
     )
     save_trained_model(trainer, tokenizer, recipe, output_dir)

@@ -37,7 +37,7 @@ def test_tiny_never_overwrites_an_unrelated_folder(tmp_path):
     for extra in ([], ["--overwrite"]):
         result = runner.invoke(app, ["model", "tiny", str(tmp_path), *SMALL, *extra])
         assert result.exit_code == 1
-        assert "holds no r1-tiny model" in result.stderr
+        assert "is not an earlier `r1 model tiny` output" in result.stderr
     assert (tmp_path / "notes.txt").read_text() == "keep me"
     model_dir = tmp_path / "m"
     assert runner.invoke(app, ["model", "tiny", str(model_dir), *SMALL]).exit_code == 0

@@ -114,7 +114,7 @@ def test_build_is_deterministic(built, tmp_path):
 def test_overwrite_replaces_a_tiny_model_but_never_an_unrelated_folder(tmp_path):
     (tmp_path / "keep.txt").write_text("x")
     for overwrite in (False, True):
-        with pytest.raises(R1Error, match="not empty and holds no r1-tiny model"):
+        with pytest.raises(R1Error, match="is not an earlier `r1 model tiny` output"):
             build_tiny_model(tmp_path, SMALL, overwrite=overwrite)
     assert (tmp_path / "keep.txt").exists()
     model_dir = tmp_path / "tiny"

@@ -1,0 +1,21 @@
+"""Talk on stderr once per launch: `note()` for `r1: note:` lines, `is_main_process()` for the rest.
+
+Under torchrun every process runs the same command; only the main one (RANK 0) speaks, so a note
+appears once, not once per GPU.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def is_main_process() -> bool:
+    """Whether this is the main process of the launch (RANK 0, or no launcher at all)."""
+    return int(os.environ.get("RANK", "0") or 0) == 0
+
+
+def note(message: str) -> None:
+    """One `r1: note: ...` line on stderr, from the main process only."""
+    if is_main_process():
+        print(f"r1: note: {message}", file=sys.stderr)

@@ -1,0 +1,159 @@
+"""The run-directory policy: fresh, someone else's folder, our own earlier output, resume, overwrite."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from r1cli.errors import R1Error
+from r1cli.recipe import load_recipe
+from r1cli.recipe.provenance import HARDWARE_SOURCE
+from r1cli.rundir import (
+    FRESH,
+    OVERWRITE,
+    RESUME,
+    OutputKind,
+    check_resume_recipe,
+    claim_output_dir,
+    claim_output_file,
+    settings_path,
+    settings_that_matter,
+    staged_dir,
+    write_recipe,
+)
+
+RUN = OutputKind("r1 train zero", "a training run", ("recipe.toml", "checkpoint-*"), resumable=True)
+DATA = OutputKind("r1 data prepare", "an earlier prepared dataset", ("summary.json",), replaceable=True)
+TRAINED = ("model", "data", "rewards", "grpo")
+
+
+def recipe(*overrides: str):
+    return load_recipe(None, None, list(overrides), environ={}, validate=False)
+
+
+def test_absent_or_empty_output_is_fresh(tmp_path):
+    assert claim_output_dir(tmp_path / "new", RUN).mode == FRESH
+    (tmp_path / "empty").mkdir()
+    assert claim_output_dir(tmp_path / "empty", DATA, overwrite=True).mode == FRESH
+    assert not (tmp_path / "new").exists()  # a claim only checks
+
+
+def test_a_non_empty_foreign_folder_is_refused_whatever_the_flags(tmp_path):
+    (tmp_path / "notes.txt").write_text("keep me")
+    for kind, flags in ((RUN, {}), (DATA, {}), (DATA, {"overwrite": True})):
+        with pytest.raises(R1Error, match=r"is not empty and is not an earlier `r1 .*` output") as err:
+            claim_output_dir(tmp_path, kind, **flags)
+        assert "new or empty" in err.value.hint
+    with pytest.raises(R1Error, match="nothing to resume"):
+        claim_output_dir(tmp_path, RUN, resume=True)
+    assert (tmp_path / "notes.txt").read_text() == "keep me"
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(R1Error, match="is a file"):
+        claim_output_dir(tmp_path / "file", DATA)
+
+
+def test_our_own_earlier_output_needs_resume_or_overwrite(tmp_path):
+    run, data = tmp_path / "run", tmp_path / "data"
+    (run / "checkpoint-2").mkdir(parents=True)  # a glob marker
+    data.mkdir()
+    (data / "summary.json").write_text("{}")
+    with pytest.raises(R1Error, match="already holds a training run") as err:
+        claim_output_dir(run, RUN)
+    assert "--resume" in err.value.hint and "--overwrite" not in err.value.hint
+    with pytest.raises(R1Error, match="already holds an earlier prepared dataset") as err:
+        claim_output_dir(data, DATA)
+    assert "--overwrite" in err.value.hint and "--resume" not in err.value.hint
+    assert claim_output_dir(run, RUN, resume=True).mode == RESUME
+    assert claim_output_dir(data, DATA, overwrite=True).mode == OVERWRITE
+    with pytest.raises(R1Error, match="already holds a training run"):
+        claim_output_dir(run, RUN, overwrite=True)  # a training run is continued, never replaced
+    with pytest.raises(R1Error, match="cannot continue"):
+        claim_output_dir(data, DATA, resume=True)
+
+
+def test_overwrite_swaps_in_the_new_output_only_once_complete(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "old.txt").write_text("old")
+    with pytest.raises(RuntimeError), staged_dir(out) as tmp:
+        (tmp / "new.txt").write_text("half")
+        raise RuntimeError("killed")
+    assert [p.name for p in out.iterdir()] == ["old.txt"]
+    with staged_dir(out) as tmp:
+        (tmp / "new.txt").write_text("new")
+    assert [p.name for p in out.iterdir()] == ["new.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # nothing temporary left
+
+
+def test_resume_with_the_same_recipe(tmp_path):
+    write_recipe(recipe("--grpo.learning_rate", "3e-4"), tmp_path)
+    check_resume_recipe(recipe("--grpo.learning_rate", "3e-4"), tmp_path, TRAINED)
+    write_recipe(recipe("--grpo.learning_rate", "1"), tmp_path)  # the first recipe.toml is kept
+    check_resume_recipe(recipe("--grpo.learning_rate", "3e-4"), tmp_path, TRAINED)
+
+
+def test_resume_with_a_changed_training_key_is_refused_by_name(tmp_path):
+    write_recipe(recipe(), tmp_path)
+    for key, value in (
+        ("grpo.learning_rate", "1e-4"),
+        ("rewards.functions", "[accuracy]"),
+        ("model.dtype", "bfloat16"),
+    ):
+        with pytest.raises(R1Error, match=f"differs from the run's: {key} ") as err:
+            check_resume_recipe(recipe(f"--{key}", value), tmp_path, TRAINED)
+        assert "its own recipe" in err.value.hint
+
+
+def test_resume_with_a_changed_output_only_key_is_allowed(tmp_path):
+    write_recipe(recipe(), tmp_path)
+    changed = recipe(
+        "--grpo.output_dir", "elsewhere",
+        "--grpo.max_steps", "99",
+        "--grpo.save_steps", "7",
+        "--grpo.logging_steps", "3",
+        "--logging.examples_every", "0",
+        "--sft.learning_rate", "1",  # a section this stage does not train
+        "--generation.max_new_tokens", "9",
+    )  # fmt: skip
+    changed.set("model.attn_implementation", "sdpa", HARDWARE_SOURCE)  # fitted to this machine
+    check_resume_recipe(changed, tmp_path, TRAINED)
+
+
+def test_settings_that_matter_leave_out_where_and_how_often(tmp_path):
+    settings = settings_that_matter(recipe("--grpo.max_steps", "3"), ("grpo", "logging"))
+    assert "grpo.learning_rate" in settings and "grpo.num_generations" in settings
+    assert not [k for k in settings if k.startswith("logging.") or k.endswith(("max_steps", "output_dir"))]
+    assert not [k for k in settings if k.split(".")[0] != "grpo"]
+
+
+def test_jsonl_output_fresh_then_resume_or_overwrite(tmp_path):
+    out = tmp_path / "runs" / "samples.jsonl"
+    settings = {"model.name_or_path": "r1-tiny", "generation.temperature": 0.7, "stops": ("</answer>",)}
+    assert claim_output_file(out, settings, "r1 sample").mode == FRESH
+    saved = json.loads(settings_path(out).read_text())
+    assert saved == {"command": "r1 sample", "settings": {**settings, "stops": ["</answer>"]}}
+    out.write_text('{"id": 1}\n')
+    with pytest.raises(R1Error, match="already holds rows of an earlier `r1 sample` run") as err:
+        claim_output_file(out, settings, "r1 sample")
+    assert "--resume" in err.value.hint and "--overwrite" in err.value.hint
+    assert claim_output_file(out, settings, "r1 sample", resume=True).mode == RESUME
+    changed = {**settings, "generation.temperature": 1.0}
+    with pytest.raises(R1Error, match=r"differs from the run's: generation.temperature \(0.7 -> 1.0\)"):
+        claim_output_file(out, changed, "r1 sample", resume=True)
+    with pytest.raises(R1Error, match="written by `r1 sample`, not `r1 eval`"):
+        claim_output_file(out, settings, "r1 eval", resume=True)
+    assert claim_output_file(out, changed, "r1 sample", overwrite=True).mode == OVERWRITE
+    assert json.loads(settings_path(out).read_text())["settings"]["generation.temperature"] == 1.0
+    assert out.read_text() == '{"id": 1}\n'  # the claim never truncates: the stage starts the file over
+
+
+def test_jsonl_output_not_ours_is_refused_even_with_overwrite(tmp_path):
+    out = tmp_path / "mine.jsonl"
+    out.write_text('{"keep": true}\n')
+    for flags in ({}, {"overwrite": True}, {"resume": True}):
+        with pytest.raises(R1Error, match=r"is not an earlier `r1 sample` output|nothing to resume"):
+            claim_output_file(out, {}, "r1 sample", **flags)
+    assert out.read_text() == '{"keep": true}\n' and not settings_path(out).exists()
+    with pytest.raises(R1Error, match="is a directory"):
+        claim_output_file(tmp_path, {}, "r1 sample")
