@@ -23,10 +23,13 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from r1cli.errors import R1Error
 from r1cli.jsonl import json_lines
+
+if TYPE_CHECKING:
+    from r1cli.recipe.provenance import Recipe
 
 DEFAULT_REWARDS = ("accuracy", "format", "language_consistency")
 # Rewards that must be exactly 1 for a sample to be accepted, when they are scored.
@@ -222,3 +225,100 @@ def rows_to_write(
     if keep_all:
         return samples
     return [dict(sample) for sample in select_accepted(samples, keep, min_total)]
+
+
+@dataclass
+class RejectResult:
+    """What `run_reject` did: the output, rows written now, the summary of this run's samples."""
+
+    path: Path
+    written: int
+    resumed: int
+    summary: RejectSummary
+    names: list[str]
+    weights: list[float]
+    mixed: int = 0
+
+
+def run_reject(
+    recipe: Recipe,
+    output: Path,
+    *,
+    model: str | None = None,
+    num_samples: int | None = None,
+    rewards: Sequence[str] | None = None,
+    keep: int = 1,
+    keep_all: bool = False,
+    min_total: float | None = None,
+    mix: Path | None = None,
+    overwrite: bool = False,
+    generator: Any = None,
+) -> RejectResult:
+    """K samples per problem of the recipe's data.dataset, scored; the best accepted (or all) written."""
+    from r1cli.data.problems import read_problems
+    from r1cli.generation import generate_jsonl
+
+    if num_samples is not None and (isinstance(num_samples, bool) or num_samples < 1):
+        raise R1Error(f"--num-samples = {num_samples}: must be at least 1")
+    if keep < 1:
+        raise R1Error(f"--keep = {keep}: must be at least 1")
+    rewards_cfg = recipe.section("rewards")
+    scorer = Scorer.from_recipe(rewards_cfg, rewards)
+    check_acceptance(scorer.names, min_total)
+    mixed = read_mix(Path(mix)) if mix is not None else []
+    data_cfg = recipe.section("data")
+    prompts = read_problems(data_cfg["dataset"], data_cfg)
+    needs = scorer.needs_solution()
+    if needs and not any("solution" in p.row for p in prompts):
+        raise R1Error(
+            f"no problem in {data_cfg['dataset']} has a gold answer, which {', '.join(needs)} needs",
+            hint="give each row an `answer` or `solution`, or choose --rewards without accuracy",
+        )
+    summary = RejectSummary()
+
+    def make_rows(prompt: Any, samples: list[Any]) -> list[dict[str, Any]]:
+        item = {"id": prompt.id, "prompt": prompt.messages, **_gold(prompt.row)}
+        scored = score_samples(item, [s.text for s in samples], scorer, min_total)
+        summary.add_problem(scored, min_total)
+        return rows_to_write(scored, keep, keep_all, min_total)
+
+    settings = {
+        "rewards": scorer.names,
+        "weights": scorer.weights,
+        "min_total": min_total,
+        "keep": "all" if keep_all else keep,
+        "mix": _mix_digest(mixed),
+    }
+    generated = generate_jsonl(
+        prompts, output, recipe, command="r1 sample reject", model=model, make_rows=make_rows,
+        settings=settings, overwrite=overwrite, num_samples=num_samples, generator=generator,
+    )  # fmt: skip
+    summary.written = generated.rows_written
+    result = RejectResult(
+        generated.path, generated.rows_written, generated.resumed, summary, scorer.names, scorer.weights
+    )
+    if mixed:
+        result.mixed = _append_mix(generated.path, mixed)
+    return result
+
+
+def _gold(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: row[key] for key in ("answer", "solution") if row.get(key) not in (None, "")}
+
+
+def _mix_digest(rows: list[dict[str, Any]]) -> str | None:
+    if not rows:
+        return None
+    import hashlib
+    import json
+
+    text = json.dumps([row["messages"] for row in rows], ensure_ascii=False)
+    return f"{len(rows)} rows, sha256 {hashlib.sha256(text.encode()).hexdigest()[:16]}"
+
+
+def _append_mix(output: Path, rows: list[dict[str, Any]]) -> int:
+    """Append the --mix rows after the generated ones (once: a rerun finds them and skips them)."""
+    from r1cli.jsonl import AppendWriter
+
+    with AppendWriter(output, key=lambda row: (row.get("id"), row.get("sample"))) as writer:
+        return writer.append(rows)
