@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from r1cli import __version__
-from r1cli.cli import config, data, model, report, reward, train
+from r1cli.cli import chat, config, data, model, report, reward, train
 from r1cli.cli.errors import R1Group
 
 app = typer.Typer(
@@ -29,7 +29,8 @@ app.add_typer(model.app, name="model")
 app.add_typer(data.app, name="data")
 app.add_typer(reward.app, name="reward")
 app.add_typer(train.app, name="train")
-# Look at what came out: plots and a summary of training runs.
+# Look at what came out: talk to a model, plots and a summary of training runs.
+app.command(name="chat", **chat.COMMAND_SETTINGS)(chat.chat)
 app.command(name="report")(report.report)
 
 

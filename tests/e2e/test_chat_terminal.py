@@ -1,0 +1,66 @@
+"""`r1 chat` in a real terminal (a pseudo-terminal driven by pexpect): streaming, commands, Ctrl-C, Ctrl-D."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import pytest
+
+pexpect = pytest.importorskip("pexpect", reason="pexpect (dev extra) drives the terminal")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pty")]
+
+
+def test_commands_ctrl_c_and_ctrl_d_in_a_terminal(tmp_path):
+    from r1cli.tiny import build_tiny_model
+
+    model = build_tiny_model(tmp_path / "tiny", {})
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "r1cli.cli.main", "chat", str(model), "--temperature", "0"],
+        encoding="utf-8",
+        timeout=120,
+        dimensions=(40, 200),
+    )
+    try:
+        child.expect("/help for commands")
+        child.expect(">>> ")
+        child.sendline("/help")
+        child.expect(r"/think on\|off")
+        child.expect(">>> ")
+        child.sendline("/max_tokens 2000")  # long enough that Ctrl-C arrives mid-answer
+        child.expect("max_tokens 2000")
+        child.expect(">>> ")
+        child.sendline("What is 2 + 3?")
+        child.expect(r"What is 2 \+ 3\?\r\n")
+        child.expect(r"\w")  # the first streamed token
+        started = time.monotonic()
+        child.sendintr()
+        child.expect(r"\[stopped\]")
+        assert time.monotonic() - started < 30
+        child.expect(">>> ")  # still running: Ctrl-C stopped the answer, not the chat
+        child.sendline("/max_tokens 4")
+        child.expect("max_tokens 4")
+        child.expect(">>> ")
+        child.sendline("And 3 + 4?")  # a second turn, answered in full
+        child.expect(r"And 3 \+ 4\?\r\n")
+        child.expect(">>> ")
+        child.sendline("/think off")
+        child.expect("reasoning hidden")
+        child.sendline("/temperature 0.5")
+        child.expect("temperature 0.5")
+        child.sendline("/system Be brief.")
+        child.expect("system prompt set")
+        child.sendline("/reset")
+        child.expect("conversation cleared")
+        child.sendline("/nope")
+        child.expect("unknown command /nope")
+        child.expect(">>> ")
+        child.send("half a line")
+        child.sendintr()  # Ctrl-C at the prompt clears the line
+        child.expect(">>> ")
+        child.sendeof()  # Ctrl-D quits
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
