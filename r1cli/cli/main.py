@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from r1cli import __version__
-from r1cli.cli import chat, config, data, model, report, reward, train
+from r1cli.cli import chat, coldstart, config, data, model, report, reward, sample, train
 from r1cli.cli.errors import R1Group
 
 app = typer.Typer(
@@ -23,12 +23,14 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-# In pipeline order: configure, build a model, prepare data, score, train.
+# In pipeline order: configure, build a model, prepare data, score, train, make SFT data from a model.
 app.add_typer(config.app, name="config")
 app.add_typer(model.app, name="model")
 app.add_typer(data.app, name="data")
 app.add_typer(reward.app, name="reward")
 app.add_typer(train.app, name="train")
+app.add_typer(coldstart.app, name="coldstart")
+app.add_typer(sample.app, name="sample")
 # Look at what came out: talk to a model, plots and a summary of training runs.
 app.command(name="chat", **chat.COMMAND_SETTINGS)(chat.chat)
 app.command(name="report")(report.report)

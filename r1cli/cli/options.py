@@ -55,3 +55,40 @@ def resolve_recipe(
         for note in resolved.notes:
             print(f"r1: note: {note}", file=sys.stderr)
     return resolved
+
+
+# Options of the generating commands (coldstart, sample reject, ...): what to run, on what, into which file.
+ModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        "-m",
+        help="A stage's output folder (model or LoRA adapter), r1-tiny, or a hub id (default: model.name_or_path).",
+        show_default=False,
+    ),
+]
+ProblemsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--data",
+        metavar="PROBLEMS",
+        help="A .jsonl file (`problem` or `question`, optional `answer`/`solution`, `id`) or a `r1 data prepare` "
+        "folder (default: data.dataset).",
+        show_default=False,
+    ),
+]
+JsonlOutputOption = Annotated[
+    Path,
+    typer.Option(
+        "--output",
+        "-o",
+        help="The JSONL file to write; rerunning the same command continues it.",
+        show_default=False,
+    ),
+]
+OverwriteOption = Annotated[
+    bool,
+    typer.Option(
+        "--overwrite", help="Start an earlier output of the same command over instead of continuing it."
+    ),
+]
