@@ -1,17 +1,15 @@
-"""The training log of `r1 train zero`: a compact summary per logging step, reward trends, examples, kept checkpoints.
+"""The training log of any transformers Trainer: metrics.jsonl, a summary per logging step, kept checkpoints.
 
-    recorder = RewardRecorder(names, weights)
-    trainer = GRPOTrainer(..., reward_funcs=recorder.wrap(funcs),
-                          callbacks=build_callbacks(recipe.section("logging"), recorder, output_dir))
-    quiet_trainer_output(trainer)
+    trainer = SFTTrainer(..., callbacks=trainer_callbacks(recipe.section("logging"), output_dir))
+    quiet_trainer_output(trainer)          # stdout stays for data; r1's metrics reach report_to
 
 Every logging step (and evaluation), the main process appends one JSON object to
-`<output_dir>/metrics.jsonl` (TRL's keys as logged, `step`, and r1's own under `r1/`), adds the
-`r1/` metrics to the logs that the `report_to` integrations receive, and prints a summary on
-stderr (a rich panel, or one plain line with `[logging] rich = false`). The `[logging]` section
-also sets the reward-trend alerts (`trend_window`, `trend_threshold`), the best/worst examples
-(`examples_every`) and the checkpoints kept beyond `save_total_limit`: `checkpoint-<step>` with
-`step` a multiple of `keep_checkpoint_every` is hard-linked into `<output_dir>/kept/`.
+`<output_dir>/metrics.jsonl` (the trainer's keys as logged, `step`, and r1's own under `r1/`), adds
+the `r1/` metrics to the logs that the `report_to` integrations receive, and prints a summary on
+stderr (a rich panel, or one plain line with `[logging] rich = false`). `checkpoint-<step>` with
+`step` a multiple of `[logging] keep_checkpoint_every` is hard-linked into `<output_dir>/kept/`,
+beyond the trainer's `save_total_limit`. GRPO adds reward statistics, trends and examples on top
+(`r1cli.train.reward_log`).
 """
 
 from __future__ import annotations
@@ -28,28 +26,18 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.text import Text
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 from transformers.trainer_callback import DefaultFlowCallback, PrinterCallback, ProgressCallback
 
 from r1cli.errors import R1Error
-from r1cli.train.stats import Example, RewardRecorder, SampleWindow, system_metrics
-from r1cli.train.summary import (
-    as_number,
-    render_examples_panel,
-    render_examples_text,
-    render_line,
-    render_other,
-    render_panel,
-)
-
-__all__ = ["RewardRecorder", "build_callbacks", "quiet_trainer_output"]
+from r1cli.train.stats import RewardRecorder, SampleWindow, system_metrics
+from r1cli.train.summary import render_line, render_other, render_panel
 
 METRICS_FILE = "metrics.jsonl"
 KEPT_DIR = "kept"
 
 
-def _is_train_step(logs: dict[str, Any]) -> bool:
+def is_train_step(logs: dict[str, Any]) -> bool:
     """A training-step log (not the eval one, not the end-of-training summary)."""
     return "train_runtime" not in logs and not any(key.startswith("eval_") for key in logs)
 
@@ -61,7 +49,7 @@ def _json_value(value: Any) -> Any:
 
 
 @contextlib.contextmanager
-def _above_progress_bar() -> Iterator[None]:
+def above_progress_bar() -> Iterator[None]:
     """Clear transformers' tqdm bar while we print on stderr, then redraw it below."""
     try:
         from tqdm import tqdm
@@ -90,9 +78,13 @@ def _line_step(line: str) -> int:
 
 
 class MetricsLogCallback(TrainerCallback):
-    """Adds r1/ metrics to each log, appends it to metrics.jsonl and prints the step summary."""
+    """Adds r1/ metrics to each log, appends it to metrics.jsonl and prints the step summary.
 
-    def __init__(self, recorder: RewardRecorder, output_dir: str | Path, rich: bool = True):
+    With a `recorder` (GRPO: the wrapped reward functions), each step also gets the statistics of
+    the completions scored since the previous log (per-reward min/max, format, lengths, samples/s).
+    """
+
+    def __init__(self, output_dir: str | Path, *, rich: bool = True, recorder: RewardRecorder | None = None):
         self.recorder = recorder
         self.path = Path(output_dir) / METRICS_FILE
         self.rich = rich
@@ -112,8 +104,8 @@ class MetricsLogCallback(TrainerCallback):
     ):
         if logs is None:
             return
-        train_step = _is_train_step(logs)
-        window = self.recorder.consume() if "train_runtime" not in logs else SampleWindow()
+        train_step = is_train_step(logs)
+        window = self.recorder.consume() if self.recorder and "train_runtime" not in logs else SampleWindow()
         self.last_window = window if train_step else None
         now, steps = time.perf_counter(), state.global_step - self._window_step
         seconds = now - self._window_start
@@ -135,7 +127,7 @@ class MetricsLogCallback(TrainerCallback):
         logs.update(extra)  # the report_to integrations see these when they run after us
         if "train_runtime" not in logs:  # the end-of-training summary is not a logging step
             self._append({"step": state.global_step, **logs})
-        with _above_progress_bar():
+        with above_progress_bar():
             if train_step and self.rich:
                 self.console.print(render_panel(state, logs, window, self.recorder))
             elif train_step:
@@ -148,118 +140,6 @@ class MetricsLogCallback(TrainerCallback):
         line = json.dumps({k: _json_value(v) for k, v in record.items()}, default=str, allow_nan=False)
         with self.path.open("a") as f:
             f.write(line + "\n")
-
-
-# ---- trends and examples ------------------------------------------------------------------------
-
-
-class RewardTrendCallback(TrainerCallback):
-    """Alerts when a reward's mean over the last `window` steps differs from the window before by > threshold."""
-
-    def __init__(
-        self, recorder: RewardRecorder, window: int = 10, threshold: float = 0.10, rich: bool = True
-    ):
-        self.recorder, self.window, self.threshold, self.rich = recorder, window, threshold, rich
-        self.console = Console(stderr=True, highlight=False)
-        self.alerts: list[str] = []
-        self._open_id: int | None = None
-        self._sums: dict[str, list[float]] = {}  # key -> [sum, count] of the open window
-        self._previous: dict[str, float] = {}
-
-    def on_log(
-        self, args: TrainingArguments, state: TrainerState, control: TrainerControl, logs=None, **kwargs
-    ):
-        if not logs or not _is_train_step(logs) or state.global_step <= 0:
-            return
-        step, messages = state.global_step, []
-        window_id = (step - 1) // self.window
-        if self._open_id is not None and window_id != self._open_id:
-            messages += self._close(step)
-        self._open_id = window_id
-        for key, value in logs.items():
-            if (key == "reward" or (key.startswith("rewards/") and key.endswith("/mean"))) and (
-                (v := as_number(value)) is not None
-            ):
-                acc = self._sums.setdefault(key, [0.0, 0])
-                acc[0] += v
-                acc[1] += 1
-        if step % self.window == 0:
-            messages += self._close(step)
-        self.alerts += messages
-        if messages and state.is_world_process_zero:
-            with _above_progress_bar():
-                for message in messages:
-                    if self.rich:
-                        style = "green" if "↑" in message else "red"
-                        self.console.print(Text(message, style=style))
-                    else:
-                        print(message, file=sys.stderr, flush=True)
-
-    def _close(self, step: int) -> list[str]:
-        means = {key: total / count for key, (total, count) in self._sums.items() if count}
-        messages = []
-        for key, new in means.items():
-            if (old := self._previous.get(key)) is None or new == old:
-                continue
-            label = "total" if key == "reward" else self.recorder.label(key[8:-5])
-            arrow = "↑" if new > old else "↓"
-            if abs(old) > 1e-8:
-                change = (new - old) / abs(old)
-                if abs(change) <= self.threshold:
-                    continue
-                amount = f"{change:+.1%}"
-            elif abs(new - old) > self.threshold:
-                amount = f"{new - old:+.3f}"
-            else:
-                continue
-            messages.append(
-                f"step {step} trend: {label} {arrow} {amount} ({old:.3f} → {new:.3f}) over {self.window} steps"
-            )
-        if means:
-            self._previous = means
-        self._sums, self._open_id = {}, None
-        return messages
-
-
-class ExamplesCallback(TrainerCallback):
-    """Every `every` steps, the best and worst completion (by weighted total) since the last print."""
-
-    def __init__(self, source: MetricsLogCallback, every: int, rich: bool = True):
-        self.source, self.every, self.rich = source, every, rich
-        self.console = Console(stderr=True, highlight=False)
-        self.best: Example | None = None
-        self.worst: Example | None = None
-        self.samples = 0
-        self._due = every
-
-    def on_train_begin(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs):
-        self._due = (state.global_step // self.every + 1) * self.every
-
-    def on_log(
-        self, args: TrainingArguments, state: TrainerState, control: TrainerControl, logs=None, **kwargs
-    ):
-        window = self.source.last_window
-        if window is None or not logs or not _is_train_step(logs):
-            return
-        self.samples += window.samples
-        if window.best is not None and (self.best is None or window.best.total > self.best.total):
-            self.best = window.best
-        if window.worst is not None and (self.worst is None or window.worst.total < self.worst.total):
-            self.worst = window.worst
-        if state.global_step < self._due:
-            return
-        self._due = (state.global_step // self.every + 1) * self.every
-        if state.is_world_process_zero and self.best is not None and self.worst is not None:
-            with _above_progress_bar():
-                self._print(state.global_step)
-        self.best, self.worst, self.samples = None, None, 0
-
-    def _print(self, step: int) -> None:
-        title = f"examples · step {step} · best and worst of {self.samples} samples"
-        if self.rich:
-            self.console.print(render_examples_panel(title, self.best, self.worst))
-        else:
-            print(render_examples_text(title, self.best, self.worst), file=sys.stderr, flush=True)
 
 
 # ---- checkpoints --------------------------------------------------------------------------------
@@ -317,23 +197,27 @@ def _setting(cfg: dict[str, Any], key: str, default: Any, minimum: float) -> Any
     return value
 
 
-def build_callbacks(
-    logging_cfg: dict, recorder: RewardRecorder, output_dir: str | Path
+def logging_settings(logging_cfg: dict[str, Any]) -> dict[str, Any]:
+    """The [logging] section checked and typed, with its defaults (the one place its rules live)."""
+    return {
+        "rich": bool(logging_cfg.get("rich", True)),
+        "trend_window": int(_setting(logging_cfg, "trend_window", 10, 0)),
+        "trend_threshold": float(_setting(logging_cfg, "trend_threshold", 0.10, 0)),
+        "examples_every": int(_setting(logging_cfg, "examples_every", 10, 0)),
+        "keep_checkpoint_every": int(_setting(logging_cfg, "keep_checkpoint_every", 0, 0)),
+    }
+
+
+def trainer_callbacks(
+    logging_cfg: dict[str, Any], output_dir: str | Path, recorder: RewardRecorder | None = None
 ) -> list[TrainerCallback]:
-    """The callbacks of the recipe's [logging] section, in order: metrics+summary, trends, examples, checkpoints."""
-    rich = bool(logging_cfg.get("rich", True))
-    trend_window = int(_setting(logging_cfg, "trend_window", 10, 0))
-    trend_threshold = float(_setting(logging_cfg, "trend_threshold", 0.10, 0))
-    examples_every = int(_setting(logging_cfg, "examples_every", 10, 0))
-    keep_every = int(_setting(logging_cfg, "keep_checkpoint_every", 0, 0))
-    metrics = MetricsLogCallback(recorder, output_dir, rich=rich)
-    callbacks: list[TrainerCallback] = [metrics]
-    if trend_window > 0:
-        callbacks.append(RewardTrendCallback(recorder, trend_window, trend_threshold, rich=rich))
-    if examples_every > 0:
-        callbacks.append(ExamplesCallback(metrics, examples_every, rich=rich))
-    if keep_every > 0:
-        callbacks.append(KeepCheckpointsCallback(keep_every))
+    """What any trainer gets from the recipe's [logging]: metrics.jsonl + step summary, then kept checkpoints."""
+    settings = logging_settings(logging_cfg)
+    callbacks: list[TrainerCallback] = [
+        MetricsLogCallback(output_dir, rich=settings["rich"], recorder=recorder)
+    ]
+    if settings["keep_checkpoint_every"] > 0:
+        callbacks.append(KeepCheckpointsCallback(settings["keep_checkpoint_every"]))
     return callbacks
 
 

@@ -31,9 +31,9 @@ def _f(value: float | None, spec: str = ".3f") -> str:
     return "n/a" if value is None else format(value, spec)
 
 
-def _reward_rows(logs: dict[str, Any], recorder: RewardRecorder) -> list[tuple[str, str, str, str]]:
-    """(label, mean, ± std, [min, max]) per reward function, then the weighted total."""
-    names = list(recorder.metric_names)
+def _reward_rows(logs: dict[str, Any], recorder: RewardRecorder | None) -> list[tuple[str, str, str, str]]:
+    """(label, mean, ± std, [min, max]) per reward function, then the weighted total (GRPO logs only)."""
+    names = list(recorder.metric_names) if recorder else []
     names += [
         k[8:-5] for k in logs if k.startswith("rewards/") and k.endswith("/mean") and k[8:-5] not in names
     ]
@@ -47,7 +47,8 @@ def _reward_rows(logs: dict[str, Any], recorder: RewardRecorder) -> list[tuple[s
             as_number(logs.get(f"r1/rewards/{name}/max")),
         )
         span = f"[{_f(low)}, {_f(high)}]" if low is not None else ""
-        rows.append((recorder.label(name), _f(mean), _f(as_number(logs.get(f"rewards/{name}/std"))), span))
+        label = recorder.label(name) if recorder else name
+        rows.append((label, _f(mean), _f(as_number(logs.get(f"rewards/{name}/std"))), span))
     if "reward" in logs:
         rows.append(
             ("total", _f(as_number(logs.get("reward"))), _f(as_number(logs.get("reward_std"))), "weighted")
@@ -60,7 +61,12 @@ def _train_parts(logs: dict[str, Any]) -> list[str]:
         f"loss {_f(as_number(logs.get('loss')), '.4f')}",
         f"lr {_f(as_number(logs.get('learning_rate')), '.2e')}",
     ]
-    for key, label in (("grad_norm", "grad"), ("entropy", "entropy"), ("kl", "kl")):
+    for key, label in (
+        ("grad_norm", "grad"),
+        ("entropy", "entropy"),
+        ("kl", "kl"),
+        ("mean_token_accuracy", "acc"),
+    ):
         if (value := as_number(logs.get(key))) is not None:
             parts.append(f"{label} {value:.4g}")
     return parts
@@ -111,7 +117,7 @@ def _title(state: TrainerState, logs: dict[str, Any]) -> str:
 
 
 def render_panel(
-    state: TrainerState, logs: dict[str, Any], window: SampleWindow, recorder: RewardRecorder
+    state: TrainerState, logs: dict[str, Any], window: SampleWindow, recorder: RewardRecorder | None = None
 ) -> Panel:
     """The rich summary of one logging step."""
     grid = Table.grid(padding=(0, 1))
@@ -130,7 +136,7 @@ def render_panel(
 
 
 def render_line(
-    state: TrainerState, logs: dict[str, Any], window: SampleWindow, recorder: RewardRecorder
+    state: TrainerState, logs: dict[str, Any], window: SampleWindow, recorder: RewardRecorder | None = None
 ) -> str:
     """The plain one-line summary of one logging step."""
     rewards = [

@@ -56,7 +56,8 @@ def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
     from r1cli.models import load_model, load_tokenizer, lora_config
     from r1cli.recipe.trl_config import build_trainer_config
     from r1cli.rewards.registry import build_reward_functions, reward_weights
-    from r1cli.train.callbacks import RewardRecorder, build_callbacks, quiet_libraries, quiet_trainer_output
+    from r1cli.train.callbacks import quiet_libraries, quiet_trainer_output
+    from r1cli.train.reward_log import RewardRecorder, build_callbacks
 
     quiet_libraries()
     rewards_cfg = recipe.section("rewards")

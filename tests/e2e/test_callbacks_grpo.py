@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from r1cli.train.callbacks import RewardRecorder, build_callbacks, quiet_trainer_output
+from r1cli.train.callbacks import quiet_trainer_output
+from r1cli.train.reward_log import RewardRecorder, build_callbacks
 from r1cli.train.stats import completion_text
 
 pytestmark = pytest.mark.slow

@@ -25,14 +25,12 @@ from r1cli.rewards.answers import completion_text
 from r1cli.rewards.format import count_reasoning_steps, is_well_formed
 from r1cli.train.callbacks import (
     BarOnlyProgressCallback,
-    ExamplesCallback,
     KeepCheckpointsCallback,
     MetricsLogCallback,
-    RewardRecorder,
-    RewardTrendCallback,
-    build_callbacks,
     quiet_trainer_output,
+    trainer_callbacks,
 )
+from r1cli.train.reward_log import ExamplesCallback, RewardRecorder, RewardTrendCallback, build_callbacks
 
 GOOD = "<think>\nStep 1: 2 + 2 = 4\nStep 2: check it\n</think>\n<answer>\n4\n</answer>"
 BAD = "The answer is 5 because I think so."
@@ -221,6 +219,37 @@ def test_metrics_jsonl_has_trl_keys_r1_keys_and_step(tmp_path: Path, capsys) -> 
     assert "step 2/20" in err.err and "format 50.0% (2/4)" in err.err and "clipped 25.0%" in err.err
 
 
+def test_any_trainer_gets_metrics_summary_and_kept_checkpoints_without_rewards(
+    tmp_path: Path, capsys
+) -> None:
+    callbacks = trainer_callbacks({**LOGGING, "rich": False, "keep_checkpoint_every": 2}, tmp_path)
+    assert [type(cb) for cb in callbacks] == [MetricsLogCallback, KeepCheckpointsCallback]
+    args, state = _args(tmp_path), _state()
+    for callback in callbacks:
+        callback.on_train_begin(args, state, TrainerControl())
+    sft_logs = {
+        "loss": 1.25,
+        "learning_rate": 1e-4,
+        "grad_norm": 0.5,
+        "mean_token_accuracy": 0.625,
+        "epoch": 0.1,
+    }
+    for step in (1, 2):
+        state.global_step = step
+        _run_step(callbacks, args, state, dict(sft_logs))
+    lines = _lines(tmp_path / "metrics.jsonl")
+    assert [line["step"] for line in lines] == [1, 2]
+    assert lines[-1]["loss"] == 1.25 and "r1/wall_time_per_step" in lines[-1] and "r1/ram_gb" in lines[-1]
+    assert not [key for key in lines[-1] if "reward" in key]
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines()[-1].startswith(
+        "step 2/20 · epoch 0.10 | loss 1.2500 | lr 1.00e-04 | grad 0.5 | acc 0.625"
+    )
+    with pytest.raises(R1Error, match=r"logging\.keep_checkpoint_every"):
+        trainer_callbacks({"keep_checkpoint_every": -1}, tmp_path)
+
+
 def test_plain_mode_prints_one_line_per_step_on_stderr(tmp_path: Path, capsys) -> None:
     recorder = RewardRecorder(["accuracy", "format"], [1.0, 1.0])
     funcs = recorder.wrap([accuracy, format_reward])
@@ -236,10 +265,10 @@ def test_plain_mode_prints_one_line_per_step_on_stderr(tmp_path: Path, capsys) -
 def test_a_resumed_run_continues_the_file_from_its_checkpoint(tmp_path: Path) -> None:
     recorder = RewardRecorder(["accuracy"], [1.0])
     args = _args(tmp_path)
-    first = MetricsLogCallback(recorder, tmp_path, rich=False)
+    first = MetricsLogCallback(tmp_path, rich=False, recorder=recorder)
     for step in (1, 2, 3):
         _run_step([first], args, _state(step), _trl_logs())
-    resumed = MetricsLogCallback(recorder, tmp_path, rich=False)
+    resumed = MetricsLogCallback(tmp_path, rich=False, recorder=recorder)
     resumed.on_train_begin(args, _state(2), TrainerControl())  # resumed from checkpoint-2
     _run_step([resumed], args, _state(3), _trl_logs())
     assert [line["step"] for line in _lines(tmp_path / "metrics.jsonl")] == [1, 2, 3]
@@ -260,7 +289,7 @@ def test_nothing_is_written_or_printed_off_the_main_process(tmp_path: Path, caps
 def test_eval_and_final_logs_are_recorded_without_the_train_summary(tmp_path: Path, capsys) -> None:
     recorder = RewardRecorder(["accuracy"], [1.0])
     (func,) = recorder.wrap([accuracy])
-    callback = MetricsLogCallback(recorder, tmp_path)
+    callback = MetricsLogCallback(tmp_path, recorder=recorder)
     _score([func], [GOOD, BAD])
     _run_step([callback], _args(tmp_path), _state(4), {"eval_reward": 0.5, "epoch": 1.0})
     _run_step(
@@ -325,7 +354,7 @@ def test_examples_show_best_and_worst_every_n_steps(tmp_path: Path, capsys) -> N
 def test_examples_show_one_sample_when_all_tie(tmp_path: Path, capsys) -> None:
     recorder = RewardRecorder(["accuracy"], [1.0])
     (func,) = recorder.wrap([accuracy])
-    metrics = MetricsLogCallback(recorder, tmp_path, rich=False)
+    metrics = MetricsLogCallback(tmp_path, rich=False, recorder=recorder)
     _score([func], ["x", "y"])
     _run_step(
         [metrics, ExamplesCallback(metrics, every=1, rich=False)], _args(tmp_path), _state(1), _trl_logs()
@@ -337,7 +366,7 @@ def test_examples_show_one_sample_when_all_tie(tmp_path: Path, capsys) -> None:
 def test_rich_examples_do_not_interpret_markup(tmp_path: Path, capsys) -> None:
     recorder = RewardRecorder(["accuracy"], [1.0])
     (func,) = recorder.wrap([accuracy])
-    metrics = MetricsLogCallback(recorder, tmp_path)
+    metrics = MetricsLogCallback(tmp_path, recorder=recorder)
     examples = ExamplesCallback(metrics, every=1)
     _score([func], ["[bold]4[/bold] [/think]", "x"])
     _run_step([metrics, examples], _args(tmp_path), _state(1), _trl_logs())
