@@ -19,17 +19,15 @@ from r1cli.cli.options import OVERRIDES, OVERRIDES_HELP, RecipeOption, resolve_r
 from r1cli.errors import R1Error
 
 # Registered by cli/main.py with these settings: recipe overrides (--generation.top_p 0.9) are extra arguments.
-COMMAND_SETTINGS = {"context_settings": OVERRIDES, "epilog": OVERRIDES_HELP}
+COMMAND_SETTINGS = {
+    "context_settings": OVERRIDES,
+    "epilog": OVERRIDES_HELP,
+    "options_metavar": "MODEL [OPTIONS]",
+}
 
 
 def chat(
     ctx: typer.Context,
-    model: Annotated[
-        str,
-        typer.Argument(
-            metavar="MODEL", help="A stage's output folder (model or LoRA adapter), r1-tiny, or a hub id."
-        ),
-    ],
     prompt: Annotated[
         str | None,
         typer.Option(
@@ -76,16 +74,29 @@ def chat(
         typer.Option("--profile", help="Profile from the recipe's [profiles] to apply.", show_default=False),
     ] = None,
 ) -> None:
-    """Chat with a model: streamed tokens, reasoning dimmed, answer highlighted; or one question with -p."""
+    """Chat with a model: streamed tokens, reasoning dimmed, answer highlighted; or one question with -p.
+
+    MODEL: a stage's output folder (full model or LoRA adapter), r1-tiny, or a hub id.
+    """
     from rich.console import Console
     from transformers.utils import logging as transformers_logging
 
     from r1cli.chat import ChatSession, ChatSettings, ask, run_repl
     from r1cli.model_dirs import locate_model, open_model_for_recipe
+    from r1cli.recipe.overrides import split_positionals
 
+    # MODEL is read from the extra arguments, not declared to Typer, which would take the value of a
+    # leading override (`--generation.top_p 0.9`) for it.
+    words, overrides = split_positionals(ctx.args)
+    if len(words) != 1:
+        raise R1Error(
+            f"r1 chat takes one MODEL, got {len(words)}" + (f": {' '.join(words)}" if words else ""),
+            hint="a stage's output folder, r1-tiny, or a hub id",
+        )
+    model = words[0]
     if system is not None and no_system:
         raise R1Error("--system and --no-system contradict each other")
-    resolved = resolve_recipe(recipe, profile, ctx.args, validate=False)
+    resolved = resolve_recipe(recipe, profile, overrides, validate=False)
     generation = resolved.section("generation")
     settings = ChatSettings(
         system_prompt=""

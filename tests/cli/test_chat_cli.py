@@ -41,6 +41,8 @@ def test_one_question_prints_the_answer_alone(tiny_dir):
         (["chat", "{tmp}", "-p", "hi"], "is not a model directory"),
         (["chat", "{tmp}", "-p", "   "], "the question is empty"),
         (["chat", "{tmp}", "-p", "hi", "--system", "x", "--no-system"], "contradict"),
+        (["chat", "-p", "hi"], "takes one MODEL, got 0"),
+        (["chat", "{tmp}", "{tmp}", "-p", "hi"], "takes one MODEL, got 2"),
     ],
 )
 def test_bad_input_is_one_line(tmp_path, args, message):
