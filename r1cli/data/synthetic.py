@@ -8,6 +8,7 @@ integers drawn from `[data] synthetic_min..synthetic_max`; its gold `answer` is 
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -40,6 +41,40 @@ def addition_rows(size: int, low: int = 0, high: int = 99, seed: int = 0) -> lis
         a, b = low + pair // width, low + pair % width
         rows.append({"problem": f"What is {a} + {b}?", "answer": str(a + b)})
     return rows
+
+
+_ADDITION_RE = re.compile(r"^What is (\d+) \+ (\d+)\?$")
+
+
+def addition_trace(problem: str) -> str | None:
+    r"""A worked solution of a `What is A + B?` problem: column sums, then the answer; None for other text.
+
+    The reasoning adds one column per line, least significant first, a missing digit read as 0 and the
+    carry written as `+ 1`; the answer is the sum. These are the pipeline's programmatic cold-start traces.
+
+    >>> print(addition_trace("What is 47 + 85?"))
+    <think>
+    7 + 5 = 12
+    4 + 8 + 1 = 13
+    </think>
+    <answer>
+    132
+    </answer>
+    >>> addition_trace("What is 7 + 2?").splitlines()[1], addition_trace("Hello") is None
+    ('7 + 2 = 9', True)
+    """
+    match = _ADDITION_RE.match(problem.strip())
+    if not match:
+        return None
+    a, b = match.group(1), match.group(2)
+    width = max(len(a), len(b))
+    lines, carry = [], 0
+    for x, y in zip(a.zfill(width)[::-1], b.zfill(width)[::-1], strict=True):
+        column = int(x) + int(y) + carry
+        lines.append(f"{x} + {y}" + (f" + {carry}" if carry else "") + f" = {column}")
+        carry = column // 10
+    reasoning = "\n".join(lines)
+    return f"<think>\n{reasoning}\n</think>\n<answer>\n{int(a) + int(b)}\n</answer>"
 
 
 def _addition(data_cfg: dict[str, Any]) -> list[dict[str, str]]:

@@ -16,6 +16,7 @@ MODULES = [
     "r1cli.rewards.verifier",
     "r1cli.jsonl",
     "r1cli.paths",
+    "r1cli.data.synthetic",
 ]
 
 
