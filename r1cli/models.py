@@ -73,6 +73,18 @@ def _torch_dtype(name: str) -> torch.dtype:
     return getattr(torch, name)
 
 
+# [lora] and [quantization] keys -> the field of peft's LoraConfig / transformers' BitsAndBytesConfig each
+# one sets (lora.enabled and lora.merge_on_save are r1's own switches). A test checks them against those classes.
+LORA_FIELDS = {"r": "r", "alpha": "lora_alpha", "dropout": "lora_dropout", "target_modules": "target_modules"}
+QUANTIZATION_FIELDS = {
+    "load_in_4bit": "load_in_4bit",
+    "load_in_8bit": "load_in_8bit",
+    "quant_type": "bnb_4bit_quant_type",
+    "double_quant": "bnb_4bit_use_double_quant",
+    "compute_dtype": "bnb_4bit_compute_dtype",
+}
+
+
 def quantization_config(recipe_data: dict[str, Any]):
     """A BitsAndBytesConfig from [quantization], or None when neither 4-bit nor 8-bit is on."""
     quant = recipe_data.get("quantization", {})
@@ -80,12 +92,14 @@ def quantization_config(recipe_data: dict[str, Any]):
     if not (four or eight):
         return None
     if four and eight:
-        raise R1Error("[quantization] load_in_4bit and load_in_8bit are both on", hint="choose one")
+        raise R1Error(
+            "quantization.load_in_4bit and quantization.load_in_8bit are both true", hint="choose one"
+        )
     _check_bitsandbytes("4-bit" if four else "8-bit")
     from transformers import BitsAndBytesConfig
 
     if eight:
-        return BitsAndBytesConfig(load_in_8bit=True)
+        return BitsAndBytesConfig(**{QUANTIZATION_FIELDS["load_in_8bit"]: True})
     quant_type = str(quant.get("quant_type", "nf4"))
     if quant_type not in ("nf4", "fp4"):
         raise R1Error(f"unknown [quantization] quant_type '{quant_type}'", hint="use 'nf4' or 'fp4'")
@@ -94,12 +108,13 @@ def quantization_config(recipe_data: dict[str, Any]):
         compute = resolve_dtype(recipe_data.get("model", {}))
     elif compute not in DTYPES:
         raise R1Error(f"unknown [quantization] compute_dtype '{compute}'", hint=f"use one of {DTYPES}")
-    return BitsAndBytesConfig(
-        load_in_4bit=True,
-        bnb_4bit_quant_type=quant_type,
-        bnb_4bit_use_double_quant=bool(quant.get("double_quant", True)),
-        bnb_4bit_compute_dtype=_torch_dtype(compute),
-    )
+    settings = {
+        "load_in_4bit": True,
+        "quant_type": quant_type,
+        "double_quant": bool(quant.get("double_quant", True)),
+        "compute_dtype": _torch_dtype(compute),
+    }
+    return BitsAndBytesConfig(**{QUANTIZATION_FIELDS[key]: value for key, value in settings.items()})
 
 
 def _check_bitsandbytes(what: str) -> None:
@@ -271,10 +286,10 @@ def lora_config(recipe_data: dict[str, Any]):
     dropout = lora.get("dropout", 0.05)
     if not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
         raise R1Error(f"[lora] dropout must be in [0, 1), got {dropout!r}")
-    return LoraConfig(
-        r=int(lora.get("r", 16)),
-        lora_alpha=int(lora.get("alpha", 32)),
-        lora_dropout=float(dropout),
-        target_modules=targets,
-        task_type="CAUSAL_LM",
-    )
+    settings = {
+        "r": int(lora.get("r", 16)),
+        "alpha": int(lora.get("alpha", 32)),
+        "dropout": float(dropout),
+        "target_modules": targets,
+    }
+    return LoraConfig(**{LORA_FIELDS[key]: value for key, value in settings.items()}, task_type="CAUSAL_LM")

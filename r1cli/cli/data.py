@@ -92,7 +92,7 @@ def prepare(
     if len(words) > 1:
         raise R1Error(f"one SOURCE at a time, got {len(words)}: {' '.join(words)}")
     source = words[0] if words else None
-    resolved = resolve_recipe(recipe, profile, overrides, overrides=options)
+    resolved = resolve_recipe(recipe, profile, overrides, stage="prepare", overrides=options)
     check_output_dir(output, overwrite)  # before any work: refusing after a long download is unkind
     data_cfg = resolved.section("data")
     if test_size is not None:  # a row count or 0 is fine here; the recipe's own check wants a fraction

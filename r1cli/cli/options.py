@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -34,16 +32,19 @@ def resolve_recipe(
     profile: str | None,
     extra_args: list[str],
     *,
-    stage: str = "grpo",
+    stage: str = "zero",
     overrides: dict[str, Any] | None = None,
     validate: bool = True,
 ) -> Recipe:
-    """Load and validate the recipe; print its notes (deprecations, fallbacks) on stderr.
+    """Load and validate the recipe for `stage`; print its notes (deprecations, fallbacks) on stderr.
 
-    `overrides` are values from the command's own options (e.g. --output-dir), applied last.
+    `stage` is one of recipe.stages.STAGES (zero, sft, distill, generate, score, prepare): validation
+    runs that stage's checks only. `overrides` are values from the command's own options (e.g.
+    --output-dir), applied last.
     `validate=False` skips the whole-recipe checks (they import torch) for commands that only read a
     section and check it themselves.
     """
+    from r1cli.console import note
     from r1cli.recipe import load_recipe
 
     args = list(extra_args)
@@ -51,9 +52,8 @@ def resolve_recipe(
         if value is not None:
             args += [f"--{key}", str(value)]
     resolved = load_recipe(recipe, profile, args, stage=stage, validate=validate)
-    if int(os.environ.get("RANK", "0")) == 0:  # under torchrun every rank resolves; one tells
-        for note in resolved.notes:
-            print(f"r1: note: {note}", file=sys.stderr)
+    for text in resolved.notes:
+        note(text)  # under torchrun every rank resolves; the main process tells
     return resolved
 
 

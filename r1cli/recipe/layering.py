@@ -18,6 +18,7 @@ from r1cli.errors import R1Error
 from r1cli.recipe import schema
 from r1cli.recipe.overrides import KEY_ALIASES, env_overrides, parse_overrides
 from r1cli.recipe.provenance import DEFAULT_SOURCE, Recipe, assign
+from r1cli.recipe.stages import stage_name, trainer_section
 from r1cli.recipe.values import check_value, parse_string
 
 
@@ -69,14 +70,14 @@ def load_recipe(
     profile: str | None = None,
     overrides: Sequence[str] = (),
     *,
-    stage: str = "grpo",
+    stage: str = "zero",
     environ: Mapping[str, str] | None = None,
     validate: bool = True,
 ) -> Recipe:
     """Resolve a recipe: defaults < file < profile < environment < command-line overrides.
 
-    `overrides` are the raw extra arguments of a command (`["--grpo.max_steps", "6"]`); `stage` is
-    the trainer section the seed's flat legacy flags map to.
+    `overrides` are the raw extra arguments of a command (`["--grpo.max_steps", "6"]`); `stage` (see
+    recipe.stages) chooses the checks `validate` runs and where the seed's flat legacy flags go.
     """
     builder = _Builder()
     file_profiles: dict[str, Any] = {}
@@ -99,7 +100,9 @@ def load_recipe(
             builder.set_typed(key, value, f"profile {profile}")
     for var, override in env_overrides(dict(os.environ if environ is None else environ)):
         builder.set_string(override.key, override.raw, f"env {var}")
-    cli_overrides, notes = parse_overrides(list(overrides), stage=stage)
+    stage = stage_name(stage)
+    # The seed's flat flags (--learning_rate) go to the stage's trainer section (grpo for the others).
+    cli_overrides, notes = parse_overrides(list(overrides), stage=trainer_section(stage) or "grpo")
     for override in cli_overrides:
         builder.set_string(override.key, override.raw, "cli")
     recipe = Recipe(

@@ -26,7 +26,7 @@ class Recipe:
     notes: list[str] = field(default_factory=list)
     path: Path | None = None
     profile: str | None = None
-    stage: str = "grpo"
+    stage: str = "zero"  # what it was resolved for: a name of recipe.stages.STAGES
 
     def get(self, key: str, default: Any = None) -> Any:
         node: Any = self.data

@@ -1,16 +1,22 @@
-"""Checks a resolved recipe before any model or dataset is loaded, and fits it to the hardware.
+"""Checks a resolved recipe for the stage being run, before any model or dataset is loaded, and fits it
+to the hardware.
 
-Each failure is one R1Error line naming the key, where its value came from, and how to fix it.
+    validate_recipe(recipe, "sft")    # an SFT run is never refused for a GRPO or reward rule
+
+STAGE_CHECKS says which checks each stage runs. A rule that a builder already enforces (the LoRA and
+quantization configs, reward functions and weights, [logging], [tiny]) is checked by calling that
+builder, not restated here. Each failure is one R1Error line naming the key, where its value came
+from, and how to fix it.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from r1cli.errors import R1Error, did_you_mean
 from r1cli.recipe.provenance import HARDWARE_SOURCE, Recipe
-
-QUANT_TYPES = ("nf4", "fp4")
+from r1cli.recipe.stages import stage_name, trainer_section
 
 
 def _where(recipe: Recipe, key: str) -> str:
@@ -30,12 +36,7 @@ def world_size() -> int:
 def _check_choices(recipe: Recipe) -> None:
     from r1cli.models import ATTN_IMPLEMENTATIONS, DTYPES
 
-    for key, choices in (
-        ("model.dtype", DTYPES),
-        ("model.attn_implementation", ATTN_IMPLEMENTATIONS),
-        ("quantization.quant_type", QUANT_TYPES),
-        ("quantization.compute_dtype", DTYPES),
-    ):
+    for key, choices in (("model.dtype", DTYPES), ("model.attn_implementation", ATTN_IMPLEMENTATIONS)):
         value = recipe.get(key)
         if value not in choices:
             hint = did_you_mean(str(value), choices) or f"choose one of: {', '.join(choices)}"
@@ -43,26 +44,13 @@ def _check_choices(recipe: Recipe) -> None:
 
 
 def _check_rewards(recipe: Recipe) -> None:
-    from r1cli.rewards.registry import REWARD_NAMES, verifier_settings
+    """The reward functions, their settings and weights, as the registry builds them."""
+    from r1cli.rewards.registry import build_reward_functions, reward_weights, verifier_settings
 
-    functions = recipe.get("rewards.functions")
-    _require(bool(functions), recipe, "rewards.functions", "needs at least one reward function")
-    for name in functions:
-        if name not in REWARD_NAMES:
-            hint = did_you_mean(str(name), REWARD_NAMES) or f"known rewards: {', '.join(REWARD_NAMES)}"
-            raise R1Error(
-                f"{_where(recipe, 'rewards.functions')}: unknown reward function '{name}'", hint=hint
-            )
-    weights = recipe.get("rewards.weights")
-    _require(
-        not weights or len(weights) == len(functions),
-        recipe,
-        "rewards.weights",
-        f"needs one weight per reward function ({len(functions)}), or [] for all 1.0",
-    )
-    for weight in weights:
-        _require(isinstance(weight, int | float), recipe, "rewards.weights", "weights must be numbers")
-    verifier_settings(recipe.section("rewards"))  # timeout and workers
+    rewards_cfg = recipe.section("rewards")
+    build_reward_functions(rewards_cfg)  # names, and each reward's own [rewards.<name>] settings
+    reward_weights(rewards_cfg)
+    verifier_settings(rewards_cfg)  # timeout and workers
 
 
 def _check_grpo_batch(recipe: Recipe) -> None:
@@ -106,27 +94,36 @@ def _check_grpo_batch(recipe: Recipe) -> None:
 
 
 def _check_model(recipe: Recipe) -> None:
+    """[model] choices, and the LoRA and quantization configs as models.py builds them."""
+    from r1cli.models import lora_config, quantization_config
+    from r1cli.tiny import TINY_MODEL_NAME, check_tiny_config
+
+    _check_choices(recipe)
+    if recipe.get("model.name_or_path") == TINY_MODEL_NAME:
+        check_tiny_config(recipe.section("tiny"))
+    quantization_config(recipe.data)
+    lora_config(recipe.data)
+
+
+def _check_trained_model(recipe: Recipe) -> None:
+    """What training needs of the model beyond loading it."""
     quant4, quant8 = recipe.get("quantization.load_in_4bit"), recipe.get("quantization.load_in_8bit")
-    if quant4 and quant8:
-        raise R1Error(
-            "quantization.load_in_4bit and quantization.load_in_8bit are both true", hint="pick one"
-        )
     if (quant4 or quant8) and not recipe.get("lora.enabled"):
         raise R1Error(
             f"{_where(recipe, 'quantization.load_in_4bit' if quant4 else 'quantization.load_in_8bit')}: "
             "quantized weights cannot be trained directly",
             hint="set lora.enabled = true (QLoRA)",
         )
-    if (quant4 or quant8) and recipe.get("grpo.use_vllm"):
+
+
+def _check_vllm(recipe: Recipe) -> None:
+    quantized = recipe.get("quantization.load_in_4bit") or recipe.get("quantization.load_in_8bit")
+    if quantized and recipe.get("grpo.use_vllm"):
         raise R1Error(
             "grpo.use_vllm with 4-bit/8-bit weights is not supported (vLLM cannot load bitsandbytes + LoRA "
             "weight updates)",
             hint="turn off grpo.use_vllm or quantization",
         )
-    if recipe.get("lora.enabled"):
-        _require(recipe.get("lora.r") >= 1, recipe, "lora.r", "must be >= 1")
-        _require(recipe.get("lora.alpha") > 0, recipe, "lora.alpha", "must be > 0")
-        _require(0 <= recipe.get("lora.dropout") < 1, recipe, "lora.dropout", "must be in [0, 1)")
 
 
 # Optional packages a recipe switch needs: (key, value that needs it, module, pip name).
@@ -139,10 +136,12 @@ OPTIONAL_PACKAGES = (
 )
 
 
-def _check_optional_packages(recipe: Recipe) -> None:
+def _check_optional_packages(recipe: Recipe, section: str) -> None:
     import importlib.util
 
     for key, wanted, module, package in OPTIONAL_PACKAGES:
+        if not key.startswith(f"{section}."):
+            continue
         value = recipe.get(key)
         chosen = wanted in value if isinstance(value, list) else value == wanted
         if chosen and importlib.util.find_spec(module) is None:
@@ -151,15 +150,22 @@ def _check_optional_packages(recipe: Recipe) -> None:
             )
 
 
-def _check_numbers(recipe: Recipe) -> None:
-    for key in ("grpo.learning_rate", "sft.learning_rate"):
-        _require(recipe.get(key) > 0, recipe, key, "learning rate must be positive")
-        default = recipe.sources[key] == "default"
-        if default and key.startswith(recipe.stage) and recipe.get("model.name_or_path") != "r1-tiny":
-            recipe.notes.append(
-                f"{key} = {recipe.get(key):g} is the default for the randomly initialised r1-tiny: "
-                "pretrained models usually want 1e-6..5e-5"
-            )
+def _check_trainer(recipe: Recipe, section: str) -> None:
+    """The trainer section the stage trains with, and the [logging] its callbacks are built from."""
+    from r1cli.train.callbacks import logging_settings
+
+    key = f"{section}.learning_rate"
+    _require(recipe.get(key) > 0, recipe, key, "learning rate must be positive")
+    if recipe.sources[key] == "default" and recipe.get("model.name_or_path") != "r1-tiny":
+        recipe.notes.append(
+            f"{key} = {recipe.get(key):g} is the default for the randomly initialised r1-tiny: "
+            "pretrained models usually want 1e-6..5e-5"
+        )
+    _check_optional_packages(recipe, section)
+    logging_settings(recipe.section("logging"))
+
+
+def _check_data(recipe: Recipe) -> None:
     test_size = recipe.get("data.test_size")
     _require(
         (isinstance(test_size, int) and test_size >= 0) or 0 < test_size < 1,
@@ -167,6 +173,15 @@ def _check_numbers(recipe: Recipe) -> None:
         "data.test_size",
         "the test split must be a fraction in (0, 1) or a row count",
     )
+    data_min, data_max = recipe.get("data.synthetic_min"), recipe.get("data.synthetic_max")
+    _require(
+        data_min <= data_max, recipe, "data.synthetic_max", f"must be >= data.synthetic_min ({data_min})"
+    )
+    if recipe.get("data.dataset").startswith("synthetic:"):
+        _require(recipe.get("data.synthetic_size") >= 1, recipe, "data.synthetic_size", "must be >= 1")
+
+
+def _check_generation(recipe: Recipe) -> None:
     _require(
         recipe.get("generation.max_new_tokens") >= 1, recipe, "generation.max_new_tokens", "must be >= 1"
     )
@@ -174,10 +189,6 @@ def _check_numbers(recipe: Recipe) -> None:
     _require(0 < recipe.get("generation.top_p") <= 1, recipe, "generation.top_p", "must be in (0, 1]")
     _require(recipe.get("generation.batch_size") >= 1, recipe, "generation.batch_size", "must be >= 1")
     _require(recipe.get("generation.num_samples") >= 1, recipe, "generation.num_samples", "must be >= 1")
-    data_min, data_max = recipe.get("data.synthetic_min"), recipe.get("data.synthetic_max")
-    _require(
-        data_min <= data_max, recipe, "data.synthetic_max", f"must be >= data.synthetic_min ({data_min})"
-    )
 
 
 def _fit_precision(recipe: Recipe) -> None:
@@ -231,36 +242,30 @@ def _fit_device(recipe: Recipe) -> None:
                 recipe.set(key, value, HARDWARE_SOURCE)
 
 
-def _check_logging(recipe: Recipe) -> None:
-    for name in ("trend_window", "trend_threshold", "examples_every", "keep_checkpoint_every"):
-        value = recipe.get(f"logging.{name}")
-        _require(value >= 0, recipe, f"logging.{name}", "must be >= 0 (0 turns it off)")
+# The checks each stage runs, in order; then a training stage checks its trainer section
+# (`_check_trainer`, stages.TRAINER_SECTION), and a stage that loads a model has it fitted to the machine.
+STAGE_CHECKS: dict[str, tuple[Callable[[Recipe], None], ...]] = {
+    "zero": (_check_model, _check_trained_model, _check_vllm, _check_data, _check_rewards, _check_grpo_batch),
+    "sft": (_check_model, _check_trained_model, _check_data),
+    "distill": (_check_model, _check_trained_model, _check_data, _check_generation),
+    "generate": (_check_model, _check_data, _check_generation),
+    "score": (_check_rewards,),
+    "prepare": (_check_data,),
+}
 
 
-def _check_built_parts(recipe: Recipe) -> None:
-    """Build what is cheap to build now (reward closures, the tiny model's shape) so that their own checks
-    run before any model or dataset is loaded."""
-    from r1cli.rewards.registry import build_reward_functions
-    from r1cli.tiny import TINY_MODEL_NAME, check_tiny_config
+def validate_recipe(recipe: Recipe, stage: str | None = None) -> Recipe:
+    """Run the checks of `stage` (default: the recipe's own); fit dtype and attention to this machine.
 
-    build_reward_functions(recipe.section("rewards"))
-    if recipe.get("model.name_or_path") == TINY_MODEL_NAME:
-        check_tiny_config(recipe.section("tiny"))
-    if recipe.get("data.dataset").startswith("synthetic:"):
-        _require(recipe.get("data.synthetic_size") >= 1, recipe, "data.synthetic_size", "must be >= 1")
-
-
-def validate_recipe(recipe: Recipe) -> Recipe:
-    """Run every check; fit dtype and attention to this machine. Raises R1Error on the first problem."""
+    Raises R1Error on the first problem.
+    """
+    stage = stage_name(stage or recipe.stage)
     _fold_deprecated_aliases(recipe)
-    _check_choices(recipe)
-    _check_numbers(recipe)
-    _check_rewards(recipe)
-    _check_logging(recipe)
-    _check_built_parts(recipe)
-    _check_grpo_batch(recipe)
-    _check_model(recipe)
-    _check_optional_packages(recipe)
-    _fit_precision(recipe)
-    _fit_device(recipe)
+    for check in STAGE_CHECKS[stage]:
+        check(recipe)
+    if section := trainer_section(stage):
+        _check_trainer(recipe, section)
+    if _check_model in STAGE_CHECKS[stage]:
+        _fit_precision(recipe)
+        _fit_device(recipe)
     return recipe

@@ -192,7 +192,8 @@ def _setting(cfg: dict[str, Any], key: str, default: Any, minimum: float) -> Any
     value = cfg.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
         raise R1Error(
-            f"logging.{key} = {value!r} must be a number >= {minimum}", hint=f"the default is {default}"
+            f"logging.{key} = {value!r}: must be >= {minimum} (a number; 0 turns it off)",
+            hint=f"the default is {default}",
         )
     return value
 

@@ -111,7 +111,7 @@ def test_model_init_kwargs_quantized(monkeypatch):
     assert kwargs["device_map"] == {"": "cpu"}
     eight = model_init_kwargs(recipe(quantization={"load_in_8bit": True}))["quantization_config"]
     assert eight.load_in_8bit and not eight.load_in_4bit
-    with pytest.raises(R1Error, match="both on"):
+    with pytest.raises(R1Error, match="both true"):
         model_init_kwargs(recipe(quantization={"load_in_4bit": True, "load_in_8bit": True}))
     with pytest.raises(R1Error, match="quant_type"):
         model_init_kwargs(recipe(quantization={"load_in_4bit": True, "quant_type": "int4"}))

@@ -8,22 +8,21 @@ from r1cli.errors import R1Error
 from r1cli.recipe import load_recipe
 
 
-def _load(*args: str, environ: dict[str, str] | None = None):
-    return load_recipe(None, None, list(args), environ=environ or {})
+def _load(*args: str, environ: dict[str, str] | None = None, stage: str = "zero"):
+    return load_recipe(None, None, list(args), environ=environ or {}, stage=stage)
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--grpo.learning_rate", "-1"], "learning rate must be positive"),
-        (["--sft.learning_rate", "0"], "learning rate must be positive"),
         (["--data.test_size", "1.5"], r"fraction in \(0, 1\)"),
         (["--data.test_size", "0.0"], r"fraction in \(0, 1\)"),
         (
             ["--rewards.functions", "[accuracy,formatt]"],
             "unknown reward function 'formatt'.*did you mean 'format'",
         ),
-        (["--rewards.functions", "[]"], "needs at least one reward function"),
+        (["--rewards.functions", "[]"], "no reward functions given"),
         (["--rewards.weights", "[1.0]"], "one weight per reward function"),
         (["--grpo.num_generations", "1"], "at least 2 generations"),
         (
@@ -52,7 +51,6 @@ def _load(*args: str, environ: dict[str, str] | None = None):
             ["--quantization.load_in_4bit", "true", "--lora.enabled", "true", "--grpo.use_vllm", "true"],
             "use_vllm with 4-bit",
         ),
-        (["--generation.top_p", "0"], r"must be in \(0, 1\]"),
         (["--logging.examples_every", "-3"], "logging.examples_every.*must be >= 0"),
         (["--data.synthetic_size", "0"], "data.synthetic_size.*must be >= 1"),
         (["--tiny.hidden_size", "130"], "divisible by num_attention_heads"),
@@ -71,6 +69,58 @@ def test_validation_messages(args: list[str], message: str) -> None:
     with pytest.raises(R1Error, match=message) as info:
         _load(*args)
     assert "\n" not in str(info.value)
+
+
+# (overrides, the stages that refuse them, the message): every other stage runs without that check.
+STAGE_RULES = [
+    (["--sft.learning_rate", "0"], {"sft", "distill"}, "sft.learning_rate .*learning rate must be positive"),
+    (["--grpo.learning_rate", "0"], {"zero"}, "grpo.learning_rate .*learning rate must be positive"),
+    (["--grpo.num_generations", "1"], {"zero"}, "at least 2 generations"),
+    (["--rewards.functions", "[accuracy,formatt]"], {"zero", "score"}, "unknown reward function 'formatt'"),
+    (["--rewards.timeout", "0"], {"zero", "score"}, "rewards.timeout"),
+    (["--quantization.load_in_4bit", "true"], {"zero", "sft", "distill"}, "set lora.enabled = true"),
+    (["--lora.enabled", "true", "--lora.dropout", "1.5"], {"zero", "sft", "distill", "generate"}, "dropout"),
+    (["--generation.top_p", "0"], {"distill", "generate"}, r"generation.top_p .*must be in \(0, 1\]"),
+    (["--logging.trend_window", "-1"], {"zero", "sft", "distill"}, "logging.trend_window"),
+    (["--data.synthetic_size", "0"], {"zero", "sft", "distill", "generate", "prepare"}, "synthetic_size"),
+]
+
+
+@pytest.mark.parametrize(("args", "refused_by", "message"), STAGE_RULES)
+def test_each_stage_runs_only_its_own_checks(args: list[str], refused_by: set[str], message: str) -> None:
+    from r1cli.recipe.stages import STAGES
+
+    for stage in STAGES:
+        if stage in refused_by:
+            with pytest.raises(R1Error, match=message):
+                _load(*args, stage=stage)
+        else:
+            _load(*args, stage=stage)
+
+
+def test_unknown_stage_is_named() -> None:
+    with pytest.raises(R1Error, match=r"unknown stage 'sf'.*did you mean 'sft'"):
+        _load(stage="sf")
+    assert _load(stage="grpo").stage == "zero"  # the trainer section's name still works
+
+
+def test_lora_and_quantization_keys_are_fields_of_peft_and_bitsandbytes_configs() -> None:
+    import dataclasses
+    import inspect
+
+    from peft import LoraConfig
+    from transformers import BitsAndBytesConfig
+
+    from r1cli.models import LORA_FIELDS, QUANTIZATION_FIELDS
+    from r1cli.recipe.schema import defaults
+
+    lora_fields = {field.name for field in dataclasses.fields(LoraConfig)}
+    assert set(LORA_FIELDS.values()) <= lora_fields
+    quant_fields = set(inspect.signature(BitsAndBytesConfig.__init__).parameters)
+    assert set(QUANTIZATION_FIELDS.values()) <= quant_fields
+    # every [lora]/[quantization] key is either mapped or one of r1's own switches
+    assert set(defaults()["lora"]) - set(LORA_FIELDS) == {"enabled", "merge_on_save"}
+    assert set(defaults()["quantization"]) == set(QUANTIZATION_FIELDS)
 
 
 def test_batch_rule_counts_processes_and_steps_per_generation(monkeypatch: pytest.MonkeyPatch) -> None:
