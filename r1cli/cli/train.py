@@ -1,4 +1,4 @@
-"""`r1 train zero`: the training stages, each a thin call into r1cli.train."""
+"""`r1 train zero` and `r1 train sft`: the training stages, each a thin call into r1cli.train."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import typer
 
 from r1cli.cli.options import OVERRIDES, OVERRIDES_HELP, ProfileOption, RecipeOption, resolve_recipe
 
-app = typer.Typer(help="Train: R1-Zero GRPO.", no_args_is_help=True)
+app = typer.Typer(help="Train: R1-Zero GRPO, supervised fine-tuning.", no_args_is_help=True)
 
 OutputDirOption = Annotated[
     Path | None,
@@ -19,6 +19,14 @@ OutputDirOption = Annotated[
 ]
 ResumeOption = Annotated[
     bool, typer.Option("--resume", help="Continue from the last complete checkpoint in the output directory.")
+]
+DataOption = Annotated[
+    str | None,
+    typer.Option(
+        "--data",
+        help="Training data (same as --data.dataset): a file, a folder, a `r1 data prepare` output or a hub id.",
+        show_default=False,
+    ),
 ]
 
 
@@ -38,6 +46,25 @@ def zero(
         recipe, profile, ctx.args, stage="grpo", overrides={"grpo.output_dir": output_dir}
     )
     result = train_zero(resolved, resume=resume)
+    _report(result)
+
+
+@app.command(context_settings=OVERRIDES, epilog=OVERRIDES_HELP)
+def sft(
+    ctx: typer.Context,
+    recipe: RecipeOption = None,
+    profile: ProfileOption = None,
+    data: DataOption = None,
+    output_dir: OutputDirOption = None,
+    resume: ResumeOption = False,
+) -> None:
+    """Supervised fine-tuning on chat data (messages, prompt/completion or ShareGPT rows)."""
+    from r1cli.train.sft import train_sft
+
+    recipe = recipe or (_run_recipe(output_dir, "sft") if resume else None)
+    overrides = {"sft.output_dir": output_dir, "data.dataset": data}
+    resolved = resolve_recipe(recipe, profile, ctx.args, stage="sft", overrides=overrides)
+    result = train_sft(resolved, resume=resume)
     _report(result)
 
 
@@ -62,6 +89,9 @@ def _report(result) -> None:
     console = Console(stderr=True)
     rewards = {k: v for k, v in result.metrics.items() if k.startswith("rewards/") and k.endswith("/mean")}
     summary = ", ".join(f"{k.split('/')[1]} {v:.3f}" for k, v in sorted(rewards.items()))
+    if not summary and isinstance(result.metrics.get("loss"), float):
+        summary = f"loss {result.metrics['loss']:.4f}"
     console.print(
-        f"[bold green]done[/]: {result.global_step} steps, model in {result.output_dir} ({summary})"
+        f"[bold green]done[/]: {result.global_step} steps, model in {result.output_dir}"
+        + (f" ({summary})" if summary else "")
     )
