@@ -194,9 +194,10 @@ def score_samples(
 
     `item` holds `id`, `prompt` (chat messages) and, for the correctness rewards, `solution`.
     """
+    from r1cli.data.problems import gold_of
     from r1cli.rewards.scoring import score_rows
 
-    gold = {key: item[key] for key in ("answer", "solution") if item.get(key) is not None}
+    gold = gold_of(item)
     inputs = [{"completion": text, "prompt": item["prompt"], **gold} for text in completions]
     if scorer.needs_solution() and "solution" not in gold:
         inputs = [{**row, "solution": None} for row in inputs]  # no gold: the correctness rewards give None
@@ -255,7 +256,7 @@ def run_reject(
     generator: Any = None,
 ) -> RejectResult:
     """K samples per problem of the recipe's data.dataset, scored; the best accepted (or all) written."""
-    from r1cli.data.problems import read_problems
+    from r1cli.data.problems import gold_of, read_problems
     from r1cli.generation import generate_jsonl
 
     if num_samples is not None and (isinstance(num_samples, bool) or num_samples < 1):
@@ -277,7 +278,7 @@ def run_reject(
     summary = RejectSummary()
 
     def make_rows(prompt: Any, samples: list[Any]) -> list[dict[str, Any]]:
-        item = {"id": prompt.id, "prompt": prompt.messages, **_gold(prompt.row)}
+        item = {"id": prompt.id, "prompt": prompt.messages, **gold_of(prompt.row)}
         scored = score_samples(item, [s.text for s in samples], scorer, min_total)
         summary.add_problem(scored, min_total)
         return rows_to_write(scored, keep, keep_all, min_total)
@@ -300,10 +301,6 @@ def run_reject(
     if mixed:
         result.mixed = _append_mix(generated.path, mixed)
     return result
-
-
-def _gold(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: row[key] for key in ("answer", "solution") if row.get(key) not in (None, "")}
 
 
 def _mix_digest(rows: list[dict[str, Any]]) -> str | None:

@@ -34,6 +34,7 @@ from r1cli.coldstart.traces import (
     system_prompt_for,
     trace_from_generation,
 )
+from r1cli.data.problems import gold_of
 from r1cli.errors import R1Error
 
 if TYPE_CHECKING:
@@ -71,10 +72,6 @@ class ColdstartResult:
 
 def _digest(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, ensure_ascii=False).encode()).hexdigest()[:16]
-
-
-def _gold(row: dict[str, Any]) -> dict[str, Any]:
-    return {key: row[key] for key in ("answer", "solution") if row.get(key) not in (None, "")}
 
 
 def run_coldstart(
@@ -118,7 +115,7 @@ def run_coldstart(
             rows.append(
                 coldstart_row(
                     prompt.id, prompt.row["problem"], trace, method=method, model=model_name,
-                    system_prompt=sft_system, gold=_gold(prompt.row),
+                    system_prompt=sft_system, gold=gold_of(prompt.row),
                 )
             )  # fmt: skip
         return _drop_wrong(rows, rewards_cfg, result) if drop_wrong else rows
@@ -235,7 +232,7 @@ def _refine_by_model(
             return []
         row = coldstart_row(
             prompt.id, prompt.row["problem"], kept, method="refine", model=model, system_prompt=sft_system,
-            gold=_gold(prompt.row),
+            gold=gold_of(prompt.row),
         )  # fmt: skip
         return _drop_wrong([row], rewards_cfg, result) if drop_wrong else [row]
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from r1cli.coldstart.traces import coldstart_row, gold_columns, render_trace, split_trace
+from r1cli.data.problems import gold_of
 from r1cli.data.prompts import PROBLEM_COLUMNS
 from r1cli.errors import R1Error
 from r1cli.jsonl import json_lines
@@ -177,7 +178,7 @@ def refine_by_rules(
     for row in rows:
         refined = refine_completion(row["completion"], fmt)
         if refined is not None:
-            gold = {key: row[key] for key in ("answer", "solution") if key in row}
+            gold = gold_of(row)
             out.append(
                 coldstart_row(
                     row["id"],

@@ -38,6 +38,16 @@ class Prompt:
     row: dict[str, Any] = field(default_factory=dict)
 
 
+def gold_of(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The gold of a problem row, as the rows of generating stages carry it: `answer` (normalized) and
+    `solution` (the text the answer was read from), those that are present and not empty.
+
+    >>> gold_of({"problem": "2 + 2?", "answer": "4", "solution": "#### 4"})
+    {'answer': '4', 'solution': '#### 4'}
+    """
+    return {key: row[key] for key in ANSWER_COLUMNS if row.get(key) not in (None, "")}
+
+
 def read_problems(source: str | Path, data_cfg: Mapping[str, Any], split: str = "train") -> list[Prompt]:
     """Prompts from a PROBLEMS file (jsonl/json/csv/parquet) or a `r1 data prepare` folder (its `split`).
 
