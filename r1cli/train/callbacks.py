@@ -31,7 +31,7 @@ from transformers.trainer_callback import DefaultFlowCallback, PrinterCallback, 
 
 from r1cli.errors import R1Error
 from r1cli.train.stats import RewardRecorder, SampleWindow, system_metrics
-from r1cli.train.summary import render_line, render_other, render_panel
+from r1cli.train.summary import as_number, render_line, render_other, render_panel
 
 METRICS_FILE = "metrics.jsonl"
 KEPT_DIR = "kept"
@@ -92,9 +92,11 @@ class MetricsLogCallback(TrainerCallback):
         self.last_window: SampleWindow | None = None  # the training window of the latest log
         self._window_start = time.perf_counter()
         self._window_step = 0
+        self._num_tokens: float | None = None  # trl's cumulative `num_tokens` at the previous log (SFT)
 
     def on_train_begin(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs):
         self._window_start, self._window_step = time.perf_counter(), state.global_step
+        self._num_tokens = 0.0 if state.global_step == 0 else None
         if state.is_world_process_zero:
             trim_metrics_file(self.path, state.global_step)
             system_metrics()  # the first CPU reading of psutil is meaningless: take it now
@@ -119,6 +121,11 @@ class MetricsLogCallback(TrainerCallback):
                 extra["r1/samples_per_s"] = window.samples * args.world_size / seconds
                 if window.tokens_known:
                     extra["r1/tokens_per_s"] = window.completion_tokens * args.world_size / seconds
+            elif (tokens := as_number(logs.get("num_tokens"))) is not None:
+                # SFT logs the tokens trained on so far (all ranks); the first log after a resume has no baseline.
+                if self._num_tokens is not None and seconds > 0:
+                    extra["r1/tokens_per_s"] = (tokens - self._num_tokens) / seconds
+                self._num_tokens = tokens
             if steps > 0:
                 extra["r1/wall_time_per_step"] = seconds / steps
             extra.update(system_metrics())

@@ -88,7 +88,7 @@ def test_messages_run_saves_a_loadable_model_and_lowers_the_loss(tmp_path: Path)
     assert json.loads((out / "train_result.json").read_text())["global_step"] == 12
     losses = [m["loss"] for m in _metrics(out) if "loss" in m]
     assert len(losses) == 12 and sum(losses[-3:]) / 3 < sum(losses[:3]) / 3 - 0.5
-    assert {"learning_rate", "grad_norm"} <= set(_metrics(out)[-1])
+    assert {"learning_rate", "grad_norm", "r1/tokens_per_s", "r1/ram_gb"} <= set(_metrics(out)[-1])
     from transformers import AutoModelForCausalLM
 
     assert AutoModelForCausalLM.from_pretrained(out) is not None
