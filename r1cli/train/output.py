@@ -173,10 +173,13 @@ def _format_metric(value: Any) -> str:
 def write_model_card(output_dir: Path, recipe: Recipe, stage: str, result: TrainResult) -> None:
     """A short README.md: what was trained, how, the final metrics, and how to load it."""
     model = recipe.get("model.name_or_path")
-    rewards = ", ".join(recipe.get("rewards.functions"))
+    # Only GRPO trains on rewards; the supervised stages learn from the dataset's answers.
+    rewards = f"- rewards: {', '.join(recipe.get('rewards.functions'))}\n" if recipe.stage == "zero" else ""
     adapter = bool(recipe.get("lora.enabled"))
     keys = sorted(
-        key for key in result.metrics if key.startswith(("rewards/", "reward", "loss", "completions/"))
+        key
+        for key in result.metrics
+        if key.startswith(("rewards/", "reward", "loss", "completions/", "mean_token_accuracy"))
     )
     rows = "\n".join(f"| `{key}` | {_format_metric(result.metrics[key])} |" for key in keys)
     load = (
@@ -191,8 +194,7 @@ def write_model_card(output_dir: Path, recipe: Recipe, stage: str, result: Train
 {stage} of `{model}` trained with r1 ({"LoRA adapter" if adapter else "full weights"}).
 
 - steps: {result.global_step}{f" (resumed from {result.resumed_from})" if result.resumed_from else ""}
-- rewards: {rewards}
-- dataset: `{recipe.get("data.dataset")}`
+{rewards}- dataset: `{recipe.get("data.dataset")}`
 - recipe: `recipe.toml` (every value with its origin); per-step metrics: `metrics.jsonl`
 
 ## Final metrics
