@@ -39,9 +39,9 @@ class Stamp(TrainerCallback):
     def on_step_end(self, args, state, control, **kwargs):
         stamps.append(time.perf_counter())
 
-tokenizer = load_tokenizer(recipe.data)
+tokenizer = load_tokenizer(recipe.tree)
 trainer = GRPOTrainer(
-    model=load_model(recipe.data, for_training=True),
+    model=load_model(recipe.tree, for_training=True),
     reward_funcs=build_reward_functions(rewards, rewards["functions"]),
     args=config,
     train_dataset=load_prompt_dataset(recipe.section("data"), tokenizer=tokenizer)["train"],

@@ -251,11 +251,11 @@ def open_generator(
                     hint="train with lora.merge_on_save = true and pass its merged/ folder, or use transformers",
                 )
             source = str(merged)
-        return VllmGenerator(source, recipe.data, gen)
+        return VllmGenerator(source, recipe.tree, gen)
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()  # "Loading weights" bars: stderr is for r1's own progress
-    loaded, tokenizer = open_model_for_recipe(recipe.data, model)
+    loaded, tokenizer = open_model_for_recipe(recipe.tree, model)
     return Generator(loaded, tokenizer, gen)
 
 

@@ -1,7 +1,7 @@
 """Open a saved model for inference: a stage's output folder (full model or LoRA adapter), "r1-tiny", a hub id.
 
     model, tokenizer = open_model("runs/tiny-zero")              # what `r1 train zero` saved
-    model, tokenizer = open_model_for_recipe(recipe.data, "runs/sft")   # with the recipe's dtype, 4-bit...
+    model, tokenizer = open_model_for_recipe(recipe.tree, "runs/sft")   # with the recipe's dtype, 4-bit...
     facts = model_info("runs/tiny-zero")                         # what `r1 model info` shows
 
 An adapter folder (adapter_config.json + adapter_model.safetensors) is loaded on the base model it
@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
+from r1cli.console import note
 from r1cli.errors import R1Error
 from r1cli.models import (
     loading_errors,
@@ -111,9 +111,9 @@ def open_model(
     elif kind == "full":
         revision = None
     model_cfg = {"dtype": dtype, "attn_implementation": attn_implementation}
-    attn, note = resolve_attn_implementation(model_cfg)
-    if note:
-        print(f"r1: note: {note}", file=sys.stderr)
+    attn, fallback = resolve_attn_implementation(model_cfg)
+    if fallback:
+        note(fallback)
     kwargs: dict[str, Any] = {
         "dtype": getattr(torch, resolve_dtype(model_cfg)),
         "attn_implementation": attn,

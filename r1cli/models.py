@@ -1,6 +1,6 @@
 """Load a model and its tokenizer for training, as a recipe says: dtype, attention, revision, LoRA, 4/8-bit.
 
-`model_init_kwargs(recipe.data)` is what TRL's `model_init_kwargs` takes; `load_model`/`load_tokenizer` load the
+`model_init_kwargs(recipe.tree)` is what TRL's `model_init_kwargs` takes; `load_model`/`load_tokenizer` load the
 recipe's model here; `open_tokenizer` is the one tokenizer loader (a path, a hub id or "r1-tiny").
 Opening what a stage saved (a full model or a LoRA adapter) for generation is r1cli/model_dirs.py.
 The reserved name "r1-tiny" is the locally built tiny model (see r1cli/tiny.py), so everything runs offline.

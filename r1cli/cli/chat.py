@@ -71,7 +71,7 @@ def chat(
     recipe: RecipeOption = None,
     profile: Annotated[
         str | None,
-        typer.Option("--profile", help="Profile from the recipe's [profiles] to apply.", show_default=False),
+        typer.Option("--profile", help="Profile from the recipe's \\[profiles] to apply.", show_default=False),
     ] = None,
 ) -> None:
     """Chat with a model: streamed tokens, reasoning dimmed, answer highlighted; or one question with -p.

@@ -101,7 +101,7 @@ def prepare(
     if tok is None and not sft and int(data_cfg.get("max_prompt_tokens") or 0) > 0:
         from r1cli.models import load_tokenizer
 
-        tok = load_tokenizer(resolved.data)
+        tok = load_tokenizer(resolved.tree)
     dataset, summary = prepare_data(
         data_cfg, source, sft=True if sft else None, resplit=resplit, tokenizer=tok
     )

@@ -21,7 +21,7 @@ app = typer.Typer(help="Build the tiny offline model; inspect a model directory.
 
 
 def _size(help_text: str):
-    return typer.Option(help=f"{help_text} (default: the recipe's [tiny]).", show_default=False, min=1)
+    return typer.Option(help=f"{help_text} (default: the recipe's \\[tiny]).", show_default=False, min=1)
 
 
 @app.command(context_settings=OVERRIDES, epilog=OVERRIDES_HELP)

@@ -19,7 +19,7 @@ RecipeOption = Annotated[
 ProfileOption = Annotated[
     str | None,
     typer.Option(
-        "--profile", "-p", help="Profile from the recipe's [profiles] to apply.", show_default=False
+        "--profile", "-p", help="Profile from the recipe's \\[profiles] to apply.", show_default=False
     ),
 ]
 # Commands that take recipe overrides (`--grpo.learning_rate 1e-4`) receive them as extra arguments.

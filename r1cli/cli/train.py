@@ -78,11 +78,11 @@ def _run_recipe(output_dir: Path | None, section: str) -> Path | None:
 
 def _report(result) -> None:
     """One closing line on stderr (main process only); the output directory on stdout."""
-    import os
-
     from rich.console import Console
 
-    if int(os.environ.get("RANK", "0")) != 0:
+    from r1cli.console import is_main_process
+
+    if not is_main_process():
         return
     typer.echo(str(result.output_dir))
 

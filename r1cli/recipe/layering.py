@@ -106,7 +106,7 @@ def load_recipe(
     for override in cli_overrides:
         builder.set_string(override.key, override.raw, "cli")
     recipe = Recipe(
-        data=builder.data,
+        tree=builder.data,
         sources=builder.sources,
         notes=notes,
         path=recipe_path,

@@ -42,13 +42,13 @@ class Override:
     raw: str
 
 
-def _take_list(args: list[str], start: int, first: str) -> tuple[str, int]:
-    """Join `[a,` `b]` split over several arguments back into one `[a, b]`."""
+def _take_list(args: list[str], start: int, first: str, name: str) -> tuple[str, int]:
+    """Join `[a,` `b]` split over several arguments back into one `[a, b]` (the value of `--name`)."""
     parts = [first]
     index = start
     while not parts[-1].rstrip().endswith("]"):
         if index >= len(args):
-            raise R1Error(f"unterminated list '{' '.join(parts)}'", hint="close it with ']'")
+            raise R1Error(f"--{name}: unterminated list '{' '.join(parts)}'", hint="close it with ']'")
         parts.append(args[index])
         index += 1
     return " ".join(parts), index
@@ -95,7 +95,7 @@ def parse_overrides(
             value = args[index]
             index += 1
         if value.lstrip().startswith("["):
-            value, index = _take_list(args, index, value)
+            value, index = _take_list(args, index, value, name)
         elif name == "reward_funcs":  # the seed also wrote `--reward_funcs accuracy format reasoning_steps`
             words = [value]
             while index < len(args) and not args[index].startswith("--"):

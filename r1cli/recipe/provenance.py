@@ -1,6 +1,6 @@
 """The resolved recipe and where each of its values came from.
 
-A `Recipe` is the nested values of every section, the origin of each leaf (`default`, `recipe
+A `Recipe` is the nested values of every section (`tree`), the origin of each leaf (`default`, `recipe
 l40s.toml`, `profile dev`, `env R1_...`, `cli`, or HARDWARE_SOURCE for what r1 fitted to the
 machine), and notes for the user. Stages read it with `recipe.get("grpo.max_steps")` and
 `recipe.section("data")`.
@@ -21,7 +21,7 @@ HARDWARE_SOURCE = "auto (hardware)"
 class Recipe:
     """A resolved recipe: nested values, the origin of each leaf, and notes for the user."""
 
-    data: dict[str, Any]
+    tree: dict[str, Any]  # {"model": {...}, "data": {...}, ...}: read it with get() and section()
     sources: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     path: Path | None = None
@@ -29,7 +29,7 @@ class Recipe:
     stage: str = "zero"  # what it was resolved for: a name of recipe.stages.STAGES
 
     def get(self, key: str, default: Any = None) -> Any:
-        node: Any = self.data
+        node: Any = self.tree
         for part in key.split("."):
             if not isinstance(node, dict) or part not in node:
                 return default
@@ -38,12 +38,17 @@ class Recipe:
 
     def section(self, name: str) -> dict[str, Any]:
         """A copy of one section, e.g. `recipe.section("rewards")`."""
-        return copy.deepcopy(self.data.get(name, {}))
+        return copy.deepcopy(self.tree.get(name, {}))
 
     def set(self, key: str, value: Any, source: str) -> None:
         """Set a leaf that r1 resolved itself (e.g. the dtype picked for the hardware)."""
-        assign(self.data, key, value)
+        assign(self.tree, key, value)
         self.sources[key] = source
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The old name of `tree` (it read like the [data] section), kept while callers move."""
+        return self.tree
 
     def is_fitted(self, key: str) -> bool:
         """Whether r1 picked this value for the machine it runs on (dtype, use_cpu, ...)."""

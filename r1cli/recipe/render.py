@@ -45,6 +45,6 @@ def render_recipe(recipe: Recipe, portable: bool = False) -> str:
     if recipe.profile:
         header += f", profile {recipe.profile}"
     lines += [header, ""]
-    for section, table in recipe.data.items():
+    for section, table in recipe.tree.items():
         _render_table(recipe, table, section, lines, portable)
     return "\n".join(lines).rstrip() + "\n"

@@ -101,8 +101,8 @@ def _check_model(recipe: Recipe) -> None:
     _check_choices(recipe)
     if recipe.get("model.name_or_path") == TINY_MODEL_NAME:
         check_tiny_config(recipe.section("tiny"))
-    quantization_config(recipe.data)
-    lora_config(recipe.data)
+    quantization_config(recipe.tree)
+    lora_config(recipe.tree)
 
 
 def _check_trained_model(recipe: Recipe) -> None:
@@ -196,7 +196,7 @@ def _fit_precision(recipe: Recipe) -> None:
     from r1cli.models import resolve_attn_implementation, resolve_dtype
 
     requested = recipe.get("model.dtype")
-    dtype = resolve_dtype(recipe.data["model"])
+    dtype = resolve_dtype(recipe.tree["model"])
     if requested == "auto":
         recipe.set("model.dtype", dtype, HARDWARE_SOURCE)
     import torch
@@ -213,7 +213,7 @@ def _fit_precision(recipe: Recipe) -> None:
             key = f"{section}.{flag}"
             if recipe.sources.get(key, "default") == "default":
                 recipe.set(key, wanted, HARDWARE_SOURCE)
-    attention, note = resolve_attn_implementation(recipe.data["model"])
+    attention, note = resolve_attn_implementation(recipe.tree["model"])
     if recipe.get("model.attn_implementation") != attention:
         recipe.set("model.attn_implementation", attention, HARDWARE_SOURCE)
     if note:
@@ -226,7 +226,7 @@ def _fold_deprecated_aliases(recipe: Recipe) -> None:
         old, new = f"{section}.gradient_checkpointing", f"{section}.activation_checkpointing"
         if old in recipe.sources and recipe.sources[old] != "default":
             recipe.set(new, recipe.get(old), recipe.sources[old])
-            del recipe.data[section]["gradient_checkpointing"], recipe.sources[old]
+            del recipe.tree[section]["gradient_checkpointing"], recipe.sources[old]
             recipe.notes.append(f"{old} is deprecated in transformers 5: using {new}")
 
 

@@ -1,7 +1,7 @@
 """The reward registry: name -> builder, and the functions GRPO and `r1 reward score` get from a recipe.
 
     from r1cli.rewards.registry import build_reward_functions, reward_weights
-    rewards_cfg = recipe.data["rewards"]
+    rewards_cfg = recipe.section("rewards")
     funcs = build_reward_functions(rewards_cfg)          # the recipe's `functions`
     weights = reward_weights(rewards_cfg)                # one float per function
     GRPOTrainer(..., reward_funcs=funcs, args=GRPOConfig(..., reward_weights=weights))

@@ -69,7 +69,7 @@ def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
     checkpoint = start_run(recipe, output_dir, resume=resume, trained=TRAINED_SECTIONS)
     config.distributed_state.wait_for_everyone()
 
-    tokenizer = load_tokenizer(recipe.data)
+    tokenizer = load_tokenizer(recipe.tree)
     _note_prepared_data(recipe)
     dataset = load_prompt_dataset(recipe.section("data"), tokenizer=tokenizer)
     if "train" not in dataset or len(dataset["train"]) == 0:
@@ -78,7 +78,7 @@ def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
     reward_funcs = recorder.wrap(build_reward_functions(rewards_cfg, names))
 
     model = load_model(
-        recipe.data, for_training=True, gradient_checkpointing=bool(config.activation_checkpointing)
+        recipe.tree, for_training=True, gradient_checkpointing=bool(config.activation_checkpointing)
     )
     trainer = GRPOTrainer(
         model=model,
@@ -86,7 +86,7 @@ def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
         args=config,
         train_dataset=dataset["train"],
         processing_class=tokenizer,
-        peft_config=lora_config(recipe.data),
+        peft_config=lora_config(recipe.tree),
         callbacks=build_callbacks(recipe.section("logging"), recorder, output_dir),
     )
     quiet_trainer_output(trainer)

@@ -44,7 +44,7 @@ def test_defaults_alone_are_the_tiny_cpu_recipe() -> None:
 
 def test_shipped_tiny_recipe_matches_the_embedded_default() -> None:
     shipped = load_recipe(Path(__file__).parents[2] / "recipes" / "tiny-cpu.toml", environ={}, validate=False)
-    assert shipped.data == load_recipe(environ={}, validate=False).data
+    assert shipped.tree == load_recipe(environ={}, validate=False).tree
 
 
 def test_nested_profile_tables_and_quoted_dotted_keys(tmp_path: Path) -> None:

@@ -92,7 +92,7 @@ def test_legacy_flags_follow_the_stage() -> None:
     ("args", "message"),
     [
         (["--grpo.learning_rate"], "needs a value"),
-        (["--rewards.functions", "[accuracy,", "format"], "unterminated list"),
+        (["--rewards.functions", "[accuracy,", "format"], "--rewards.functions: unterminated list"),
         (["stray"], "unexpected argument 'stray'"),
         (["--nonsense", "1"], "unknown option --nonsense"),
         (["--grpo.learnin_rate", "1"], "did you mean 'grpo.learning_rate'"),
