@@ -135,14 +135,20 @@ def read_zero_outputs(path: Path) -> list[dict[str, Any]]:
         raise R1Error(
             f"input {shown}: {path}", hint="pass a .jsonl file of R1-Zero outputs {prompt, completion}"
         )
-    rows = []
+    rows: list[dict[str, Any]] = []
+    lines: dict[Any, int] = {}  # id -> line, to refuse a repeated id (a resumed rewrite would skip one)
     for number, row, problem in json_lines(path.read_bytes()):
         if row is not None:
             parsed = _zero_output(row, len(rows))
-            if isinstance(parsed, dict):
+            if isinstance(parsed, dict) and parsed["id"] not in lines:
+                lines[parsed["id"]] = number
                 rows.append(parsed)
                 continue
-            problem = parsed
+            problem = (
+                parsed
+                if isinstance(parsed, str)
+                else f"id {parsed['id']!r} repeats line {lines[parsed['id']]}"
+            )
         raise R1Error(
             f"{path}:{number}: {problem}", hint="each line needs `prompt` (or `problem`) and `completion`"
         )
@@ -162,8 +168,11 @@ def _zero_output(row: dict[str, Any], index: int) -> dict[str, Any] | str:
         problem = prompt_text(row.get("prompt"))
     if not problem.strip():
         return "no problem text (`prompt`, `problem` or `question`)"
+    ident = row.get("id", index)
+    if ident is None or isinstance(ident, bool) or not isinstance(ident, str | int):
+        return f"`id` must be a string or an integer, got {ident!r}"
     return {
-        "id": row.get("id", index),
+        "id": ident,
         "problem": problem,
         "completion": completion_text(completion),
         **gold_columns(row),

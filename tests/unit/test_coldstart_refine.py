@@ -162,6 +162,11 @@ def test_zero_outputs_are_read_from_chat_prompts_and_refined_into_rows(tmp_path:
         ('{"prompt": "q", "completion": "4"}\n{"completion": "4"}\n', ":2: no problem text"),
         ('{"prompt": [], "completion": "4"}\n', ":1: no problem text"),
         ("not json\n", ":1: malformed JSON"),
+        (
+            '{"id": 1, "prompt": "q", "completion": "4"}\n{"id": 1, "prompt": "r", "completion": "5"}\n',
+            ":2: id 1 repeats line 1",
+        ),
+        ('{"id": [1], "prompt": "q", "completion": "4"}\n', ":1: `id` must be a string or an integer"),
     ],
 )
 def test_bad_refine_input_is_one_clear_error(tmp_path: Path, content: str, message: str) -> None:
