@@ -1,9 +1,9 @@
 """The numbers `r1 eval` reports, from judged samples: pass@1 (avg@n), maj@n, unbiased pass@k, format rate.
 
-    problems = [[Sample(answer="18", correct=True, ...), Sample(answer="17", correct=False, ...)], ...]
+    problems = [[JudgedSample(answer="18", correct=True, ...), JudgedSample(answer="17", correct=False, ...)], ...]
     metrics = aggregate(problems)        # {"accuracy": ..., "maj@2": ..., "pass@1": ..., "pass@2": ...}
 
-Pure functions, no model: a `Sample` is one completion already judged by the accuracy reward
+Pure functions, no model: a `JudgedSample` is one completion already judged by the accuracy reward
 (`correct` None when verification could not decide: a timeout; it counts as wrong) and the format
 reward. Conventions follow the public reasoning-benchmark reports (lighteval, open-r1, Codex paper):
 accuracy is pass@1 as the mean over the n samples of each problem (avg@n), averaged over problems;
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class Sample:
+class JudgedSample:
     """One judged completion of one problem."""
 
     answer: str | None  # the normalized final answer read from the completion, None if none
@@ -57,10 +57,10 @@ def ks_for(n: int) -> list[int]:
     return ks
 
 
-def majority_correct(samples: Sequence[Sample]) -> bool:
+def majority_correct(samples: Sequence[JudgedSample]) -> bool:
     """Is the most frequent final answer right? Samples with no answer do not vote; ties go to the first seen.
 
-    >>> s = lambda a, ok: Sample(a, ok, True, 1, False)
+    >>> s = lambda a, ok: JudgedSample(a, ok, True, 1, False)
     >>> majority_correct([s("17", False), s("18", True), s("18", True)]), majority_correct([s(None, False)])
     (True, False)
     """
@@ -71,7 +71,7 @@ def majority_correct(samples: Sequence[Sample]) -> bool:
     return any(sample.correct is True for sample in samples if sample.answer == winner)
 
 
-def aggregate(problems: Sequence[Sequence[Sample]]) -> dict[str, float | int]:
+def aggregate(problems: Sequence[Sequence[JudgedSample]]) -> dict[str, float | int]:
     """The benchmark's metrics over problems that each have the same number of samples n."""
     if not problems:
         raise ValueError("no problems to aggregate")

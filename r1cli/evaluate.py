@@ -1,43 +1,114 @@
 """`r1 eval`: accuracy of models on held-out math problems, with the sampling settings stored beside each score.
 
     benchmark = load_benchmark("../shared/data/math/aime24.jsonl", recipe.section("data"))
-    result = evaluate_model("runs/zero", benchmark.problems, recipe, preset="r1")
+    result = evaluate_model("runs/zero", benchmark, recipe, EvalSettings.from_preset("r1"))
     result.metrics["accuracy"], result.metrics["format_rate"]
 
-Problems are read and turned into prompts exactly as `r1 data prepare` does (a `r1 data prepare`
-output folder gives its test split); each model generates through the batched generation engine;
-the verdicts come from the recipe's accuracy reward (same verifier, same timeouts as training) and
-the format reward; `r1cli.eval_metrics` turns the judged samples into pass@1 (avg@n), maj@n,
-pass@k, format rate, completion length and truncation rate.
+Problems are read and turned into prompts as `r1 data prepare` builds them (`read_problems`; a
+`r1 data prepare` folder gives its test split). Each model generates through the batched, resumable
+generation engine; each sample is judged by the recipe's accuracy reward (same verifier, same
+timeouts as training) and format reward as it is written; `r1cli.eval_metrics` turns the judged
+samples into pass@1 (avg@n), maj@n, pass@k, format rate, completion length and truncation rate.
 """
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import json
+import re
+import tempfile
+import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from r1cli.data.prompts import pick_answer_columns, pick_problem_column, to_prompt_row
-from r1cli.errors import R1Error
+from r1cli.errors import R1Error, did_you_mean
+from r1cli.eval_metrics import JudgedSample, aggregate
+from r1cli.jsonl import json_lines
 from r1cli.rewards.answers import extract_model_answer
 
-# Sampling presets whose numbers compare with published ones (see README, "r1 eval").
+if TYPE_CHECKING:
+    from r1cli.data.problems import Prompt
+    from r1cli.generation import Sample
+    from r1cli.recipe.provenance import Recipe
+
+# Sampling presets whose numbers compare with published ones.
 PRESETS: dict[str, dict[str, float | int]] = {
-    "greedy": {"temperature": 0.0, "top_p": 1.0, "samples": 1},  # Qwen2.5-Math style pass@1
+    "greedy": {"temperature": 0.0, "top_p": 1.0, "samples": 1},  # Qwen2.5-Math: greedy pass@1
     "r1": {"temperature": 0.6, "top_p": 0.95, "samples": 4},  # DeepSeek-R1 / open-r1: avg@n
 }
 _GENERIC_STEMS = {"test", "train", "validation", "valid", "dev", "data", "eval"}
 
 
+@dataclass(frozen=True)
+class EvalSettings:
+    """How the models sample: a preset and what overrides it. Stored with every score."""
+
+    preset: str
+    temperature: float
+    top_p: float
+    samples: int
+    max_new_tokens: int
+
+    @classmethod
+    def from_preset(
+        cls,
+        preset: str = "greedy",
+        *,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        samples: int | None = None,
+        max_new_tokens: int = 256,
+    ) -> EvalSettings:
+        if preset not in PRESETS:
+            hint = did_you_mean(preset, PRESETS) or f"presets: {', '.join(PRESETS)}"
+            raise R1Error(f"unknown eval preset '{preset}'", hint=hint)
+        base = PRESETS[preset]
+        settings = cls(
+            preset,
+            float(base["temperature"] if temperature is None else temperature),
+            float(base["top_p"] if top_p is None else top_p),
+            int(base["samples"] if samples is None else samples),
+            int(max_new_tokens),
+        )
+        if settings.temperature < 0 or not 0 < settings.top_p <= 1:
+            raise R1Error(f"temperature must be >= 0 and top_p in (0, 1] (got {temperature}, {top_p})")
+        if settings.samples < 1 or settings.max_new_tokens < 1:
+            raise R1Error("--samples and --max-new-tokens must be at least 1")
+        if settings.temperature == 0 and settings.samples > 1:
+            raise R1Error(
+                f"{settings.samples} samples at temperature 0 would be {settings.samples} copies of one greedy answer",
+                hint="use --preset r1, or give --temperature > 0",
+            )
+        return settings
+
+    def apply(self, recipe: Recipe) -> Recipe:
+        """A copy of the recipe whose [generation] samples this way."""
+        changed = copy.deepcopy(recipe)
+        source = f"r1 eval preset {self.preset}"
+        for key, value in (
+            ("temperature", self.temperature),
+            ("top_p", self.top_p),
+            ("num_samples", self.samples),
+            ("max_new_tokens", self.max_new_tokens),
+        ):
+            changed.set(f"generation.{key}", value, source)
+        return changed
+
+
+# ---- problems -----------------------------------------------------------------------------------
+
+
 @dataclass
 class Benchmark:
-    """Held-out problems: `problems` rows hold `index`, `problem`, `prompt` (chat messages), `answer`, `solution`."""
+    """Held-out problems with gold answers, as prompts (`Prompt.row` holds `answer` and `solution`)."""
 
     name: str
     source: str
-    problems: list[dict[str, Any]]
-    dropped: int = 0  # rows without a problem text or a gold answer
+    prompts: list[Prompt]
+    dropped: int = 0  # rows without a gold answer
 
 
 def benchmark_name(source: str | Path) -> str:
@@ -52,84 +123,255 @@ def benchmark_name(source: str | Path) -> str:
 
 
 def load_benchmark(source: str | Path, data_cfg: Mapping[str, Any], limit: int | None = None) -> Benchmark:
-    """Problems with gold answers from a data file (all rows), or a `r1 data prepare` folder (its test split).
+    """Problems with gold answers from a data file (all rows) or a `r1 data prepare` folder (its test split).
 
-    `data_cfg` is the recipe's [data] section: `system_prompt`, `problem_column`, `answer_column`.
+    `data_cfg` is the recipe's [data] section (`system_prompt`, `problem_column`, `answer_column`);
+    `limit` keeps the first problems only.
     """
-    from r1cli.data.store import is_saved_dataset_dict, load_prepared
+    from r1cli.data.problems import read_problems
+    from r1cli.data.store import is_saved_dataset_dict
 
-    source = str(source)
-    if is_saved_dataset_dict(source):
-        dataset, mode = load_prepared(source)
-        if mode != "prompt":
-            raise R1Error(
-                f"{source} holds SFT conversations, not problems with gold answers",
-                hint="evaluate on a file or a `r1 data prepare` output made without --sft",
-            )
-        rows = [{"index": i, **row} for i, row in enumerate(dataset["test"])]
-        name = f"{Path(source).name}/test"
-        if not rows:
-            raise R1Error(f"the test split of {source} is empty", hint="prepare it with a test_size > 0")
-        return Benchmark(name, source, rows[:limit] if limit else rows)
-    rows, dropped = _problems_from_source(source, data_cfg)
-    return Benchmark(benchmark_name(source), source, rows[:limit] if limit else rows, dropped)
-
-
-def _problems_from_source(source: str, data_cfg: Mapping[str, Any]) -> tuple[list[dict[str, Any]], int]:
-    from r1cli.data.prepare import TEST_SPLITS
-    from r1cli.data.sources import load_source
-
-    raw = load_source(source, dict(data_cfg))
-    split = next((n for n in TEST_SPLITS if n in raw.splits), None) or (
-        next(iter(raw.splits)) if len(raw.splits) == 1 else None
-    )
-    if split is None:
-        raise R1Error(f"{source} has no test split (splits: {', '.join(raw.splits)})", hint="pass one file")
-    table = raw.splits[split]
-    columns = list(table.column_names)
-    problem_column = pick_problem_column(data_cfg.get("problem_column") or "", columns)
-    answer_columns = pick_answer_columns(data_cfg.get("answer_column") or "", columns)
-    system_prompt = data_cfg.get("system_prompt") or ""
-    problems, dropped = [], 0
-    for index, row in enumerate(table):
-        built = to_prompt_row(row, problem_column, answer_columns, system_prompt)
-        if built.pop("_drop"):
-            dropped += 1
-            continue
-        problems.append({"index": index, **built})
-    if not problems:
+    where = str(source)
+    prepared = is_saved_dataset_dict(where)
+    prompts = read_problems(where, data_cfg, split="test")
+    golden = [p for p in prompts if p.row.get("answer") and "solution" in p.row]
+    if not golden:
+        columns = [c for c in prompts[0].row if c != "problem" or "question" not in prompts[0].row]
         raise R1Error(
-            f"no row of {source} has a gold answer in {' or '.join(answer_columns)} (columns: {', '.join(columns)})",
-            hint="name the gold column with --data.answer_column NAME",
+            f"no row of {where} has a gold answer (columns: {', '.join(columns)})",
+            hint="the gold goes in `answer` or `solution` (GSM8K `#### 18`, `\\boxed{18}`, `18`), "
+            "or name its column with --data.answer_column NAME",
         )
-    return problems, dropped
+    name = f"{Path(where).name}/test" if prepared else benchmark_name(where)
+    kept = golden[:limit] if limit else golden
+    return Benchmark(name, where, kept, dropped=len(prompts) - len(golden))
 
 
 # ---- verdicts -----------------------------------------------------------------------------------
 
 
-@dataclass
-class Judged:
-    """The verdicts on a batch of completions, in order."""
-
-    answers: list[str | None] = field(default_factory=list)
-    correct: list[bool | None] = field(default_factory=list)
-    formatted: list[bool] = field(default_factory=list)
-
-
 def judge(
     completions: Sequence[str], problems: Sequence[Mapping[str, Any]], rewards_cfg: Mapping[str, Any]
-) -> Judged:
-    """Judge each completion against its problem's gold with the recipe's accuracy and format rewards."""
+) -> list[dict[str, Any]]:
+    """Per completion: the final answer read from it, the accuracy reward's verdict, the format reward's.
+
+    `problems[i]` holds `solution` (the gold text) and `prompt` (chat messages) of completion i.
+    """
     from r1cli.rewards.registry import build_reward_functions
 
     accuracy, format_ = build_reward_functions(rewards_cfg, ["accuracy", "format"])
-    prompts = [problem["prompt"] for problem in problems]
+    prompts = [problem.get("prompt") for problem in problems]
     solutions = [problem["solution"] for problem in problems]
     scores = accuracy(completions=list(completions), prompts=prompts, solution=solutions)
     shapes = format_(completions=list(completions), prompts=prompts)
-    return Judged(
-        answers=[extract_model_answer(text) for text in completions],
-        correct=[None if score is None else score >= 1.0 for score in scores],
-        formatted=[bool(shape is not None and shape >= 1.0) for shape in shapes],
+    return [
+        {
+            "predicted": extract_model_answer(text),
+            "correct": None if score is None else score >= 1.0,
+            "formatted": shape is not None and shape >= 1.0,
+        }
+        for text, score, shape in zip(completions, scores, shapes, strict=True)
+    ]
+
+
+def judged_rows(rewards_cfg: Mapping[str, Any]):
+    """The engine's `make_rows`: one prediction row per sample, with its verdicts."""
+
+    def make_rows(prompt: Prompt, samples: list[Sample]) -> list[dict[str, Any]]:
+        problem = {"solution": prompt.row["solution"], "prompt": prompt.messages}
+        verdicts = judge([s.text for s in samples], [problem] * len(samples), rewards_cfg)
+        return [
+            {
+                "id": prompt.id,
+                "sample": sample.index,
+                "problem": prompt.row.get("problem"),
+                "gold": prompt.row["answer"],
+                "completion": sample.text,
+                **verdict,
+                "tokens": sample.tokens,
+                "finished": sample.finished,
+            }
+            for sample, verdict in zip(samples, verdicts, strict=True)
+        ]
+
+    return make_rows
+
+
+def metrics_from_rows(prompts: Sequence[Prompt], rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The benchmark's metrics from its prediction rows (each problem's samples, in problem order)."""
+    by_id: dict[Any, list[JudgedSample]] = {}
+    for row in sorted(rows, key=lambda r: r["sample"]):
+        by_id.setdefault(row["id"], []).append(
+            JudgedSample(
+                row["predicted"], row["correct"], bool(row["formatted"]), row["tokens"], not row["finished"]
+            )
+        )
+    missing = [p.id for p in prompts if p.id not in by_id]
+    if missing:
+        raise R1Error(f"no predictions for {len(missing)} problems (ids {missing[:5]}...)")
+    return aggregate([by_id[p.id] for p in prompts])
+
+
+# ---- running ------------------------------------------------------------------------------------
+
+
+@dataclass
+class EvalResult:
+    """One model on one benchmark: its metrics, the settings they were measured with, the predictions."""
+
+    model: str
+    benchmark: str
+    data: str
+    metrics: dict[str, Any]
+    settings: dict[str, Any]
+    seconds: float
+    dropped: int = 0
+    predictions: list[dict[str, Any]] = field(default_factory=list, repr=False)
+
+    def record(self) -> dict[str, Any]:
+        """The results.json entry."""
+        entry = {"model": self.model, "benchmark": self.benchmark, "data": self.data, **self.metrics}
+        return {
+            **entry,
+            "dropped_no_gold": self.dropped,
+            "settings": self.settings,
+            "seconds": round(self.seconds, 2),
+        }
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[-60:] or "x"
+
+
+def generations_file(workdir: Path, model: str, benchmark: Benchmark, settings: Mapping[str, Any]) -> Path:
+    """Where the engine keeps one model's samples on one benchmark: a rerun with the same settings resumes it."""
+    from r1cli.generation import model_label
+
+    key = json.dumps([model_label(model), benchmark.source, dict(settings)], sort_keys=True, default=str)
+    digest = hashlib.sha256(key.encode()).hexdigest()[:10]
+    return workdir / f"{_slug(Path(model).name or model)}--{_slug(benchmark.name)}--{digest}.jsonl"
+
+
+def evaluate_model(
+    model: str | Path,
+    benchmark: Benchmark,
+    recipe: Recipe,
+    settings: EvalSettings | None = None,
+    *,
+    workdir: str | Path | None = None,
+    generator: Any = None,
+) -> EvalResult:
+    """Evaluate one model (a stage's output folder, r1-tiny or a hub id) on one benchmark.
+
+    Samples are written to `workdir` (a temporary folder when None) through the generation engine,
+    so a rerun with the same `workdir` and settings continues where a killed run stopped.
+    `generator` (from `open_generator`) avoids loading the model once per benchmark.
+    """
+    from r1cli.generation import generate_jsonl
+    from r1cli.rewards.registry import verifier_settings
+
+    settings = settings or EvalSettings.from_preset("greedy")
+    rewards_cfg = recipe.section("rewards")
+    # What decides the scores: the sampling, and the verifier's timeout (its worker count only decides speed).
+    stored = {**asdict(settings), "rewards.timeout": verifier_settings(rewards_cfg)["timeout"]}
+    sampling = settings.apply(recipe)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="r1-eval-") as scratch:
+        folder = Path(workdir) if workdir is not None else Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = generations_file(folder, str(model), benchmark, stored)
+        generate_jsonl(
+            benchmark.prompts,
+            path,
+            sampling,
+            command="r1 eval",
+            model=str(model),
+            make_rows=judged_rows(rewards_cfg),
+            settings=stored,
+            num_samples=settings.samples,
+            generator=generator,
+        )
+        rows = [row for _, row, _ in json_lines(path.read_bytes()) if row is not None]
+    metrics = metrics_from_rows(benchmark.prompts, rows)
+    return EvalResult(
+        str(model),
+        benchmark.name,
+        benchmark.source,
+        metrics,
+        stored,
+        time.perf_counter() - started,
+        benchmark.dropped,
+        [{"model": str(model), "benchmark": benchmark.name, **row} for row in rows],
     )
+
+
+def evaluate(
+    models: Sequence[str],
+    benchmarks: Sequence[Benchmark],
+    recipe: Recipe,
+    settings: EvalSettings,
+    *,
+    workdir: str | Path | None = None,
+) -> list[EvalResult]:
+    """Every model on every benchmark; each model is loaded once."""
+    from r1cli.generation import open_generator
+    from r1cli.model_dirs import locate_model
+
+    for model in models:  # a bad MODEL fails before any loading
+        locate_model(model, recipe.section("tiny"))
+    results = []
+    sampling = settings.apply(recipe)
+    for model in models:
+        generator = _OnFirstUse(lambda model=model: open_generator(sampling, model, settings.samples))
+        for benchmark in benchmarks:
+            results.append(
+                evaluate_model(model, benchmark, recipe, settings, workdir=workdir, generator=generator)
+            )
+        del generator  # let the model go before the next one loads
+    return results
+
+
+class _OnFirstUse:
+    """A generator loaded when first asked to generate: a finished (resumed) evaluation loads no model."""
+
+    def __init__(self, open_: Any):
+        self._open, self._generator = open_, None
+
+    def generate(self, conversations: Any, num_samples: int) -> Any:
+        if self._generator is None:
+            self._generator = self._open()
+        return self._generator.generate(conversations, num_samples)
+
+
+def evaluate_problems(
+    model: str | Path,
+    problems: str | Path | Sequence[Prompt],
+    recipe: Recipe,
+    *,
+    preset: str = "greedy",
+    samples: int | None = None,
+    temperature: float | None = None,
+    max_new_tokens: int | None = None,
+    limit: int | None = None,
+) -> EvalResult:
+    """For other stages (distill, pipeline): a model's accuracy and format_rate on held-out problems.
+
+    `problems`: a data file, a `r1 data prepare` folder (its test split), or `read_problems` prompts
+    whose rows carry gold answers. `result.metrics["accuracy"]`, `result.metrics["format_rate"]`.
+    """
+    if isinstance(problems, str | Path):
+        benchmark = load_benchmark(problems, recipe.section("data"), limit)
+    else:
+        golden = [p for p in problems if p.row.get("answer") and "solution" in p.row]
+        if not golden:
+            raise R1Error("none of the problems has a gold answer (`answer` and `solution` in its row)")
+        benchmark = Benchmark(
+            "problems", "(given)", golden[:limit] if limit else golden, len(problems) - len(golden)
+        )
+    settings = EvalSettings.from_preset(
+        preset,
+        temperature=temperature,
+        samples=samples,
+        max_new_tokens=max_new_tokens or int(recipe.get("generation.max_new_tokens", 256)),
+    )
+    return evaluate_model(model, benchmark, recipe, settings)

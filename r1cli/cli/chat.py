@@ -71,7 +71,9 @@ def chat(
     recipe: RecipeOption = None,
     profile: Annotated[
         str | None,
-        typer.Option("--profile", help="Profile from the recipe's \\[profiles] to apply.", show_default=False),
+        typer.Option(
+            "--profile", help="Profile from the recipe's \\[profiles] to apply.", show_default=False
+        ),
     ] = None,
 ) -> None:
     """Chat with a model: streamed tokens, reasoning dimmed, answer highlighted; or one question with -p.
@@ -96,17 +98,20 @@ def chat(
     model = words[0]
     if system is not None and no_system:
         raise R1Error("--system and --no-system contradict each other")
-    resolved = resolve_recipe(recipe, profile, overrides, validate=False)
+    sampling = {
+        "generation.temperature": temperature,
+        "generation.top_p": top_p,
+        "generation.max_new_tokens": max_new_tokens,
+    }
+    resolved = resolve_recipe(recipe, profile, overrides, stage="generate", overrides=sampling)
     generation = resolved.section("generation")
     settings = ChatSettings(
         system_prompt=""
         if no_system
         else (system if system is not None else resolved.get("data.system_prompt") or ""),
-        temperature=float(generation.get("temperature", 0.7) if temperature is None else temperature),
-        top_p=float(generation.get("top_p", 0.95) if top_p is None else top_p),
-        max_new_tokens=int(
-            generation.get("max_new_tokens", 256) if max_new_tokens is None else max_new_tokens
-        ),
+        temperature=float(generation["temperature"]),
+        top_p=float(generation["top_p"]),
+        max_new_tokens=int(generation["max_new_tokens"]),
         show_think=not hide_think,
     )
     question = _question(prompt)

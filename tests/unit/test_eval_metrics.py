@@ -8,11 +8,11 @@ import math
 import pytest
 
 import r1cli.eval_metrics
-from r1cli.eval_metrics import Sample, aggregate, ks_for, majority_correct, pass_at_k
+from r1cli.eval_metrics import JudgedSample, aggregate, ks_for, majority_correct, pass_at_k
 
 
-def s(answer, correct, formatted=True, tokens=10, truncated=False) -> Sample:
-    return Sample(answer, correct, formatted, tokens, truncated)
+def s(answer, correct, formatted=True, tokens=10, truncated=False) -> JudgedSample:
+    return JudgedSample(answer, correct, formatted, tokens, truncated)
 
 
 def test_pass_at_k_matches_the_binomial_formula():
