@@ -4,6 +4,10 @@ A `Recipe` is the nested values of every section (`tree`), the origin of each le
 l40s.toml`, `profile dev`, `env R1_...`, `cli`, or HARDWARE_SOURCE for what r1 fitted to the
 machine), and notes for the user. Stages read it with `recipe.get("grpo.max_steps")` and
 `recipe.section("data")`.
+
+What core functions take: a stage's entry point takes the `Recipe`; the modules below the recipe
+(data, models, rewards, tiny) take plain dicts: the one section they read (`recipe.section("data")`),
+or `recipe.tree` where they read several (models: [model], [tiny], [quantization], [lora]).
 """
 
 from __future__ import annotations
