@@ -68,3 +68,25 @@ def test_eval_two_benchmarks_r1_preset_then_resume(tmp_path: Path) -> None:
     assert again.exit_code == 0, again.output
     assert again.stderr.count("resuming: ") == 2
     assert json.loads(out.read_text())["results"][0]["accuracy"] == records[0]["accuracy"]
+
+
+def test_evaluate_problems_for_other_stages(tmp_path: Path) -> None:
+    from r1cli.data.problems import read_problems
+    from r1cli.evaluate import evaluate_problems
+    from r1cli.recipe import load_recipe
+    from r1cli.tiny import build_tiny_model
+
+    model = build_tiny_model(tmp_path / "tiny", {})
+    recipe = load_recipe(None, None, ["--generation.max_new_tokens", "4"], environ={}, validate=False)
+    bench = tmp_path / "b.jsonl"
+    bench.write_text(
+        "".join(json.dumps({"question": f"{i} + 1?", "answer": str(i + 1)}) + "\n" for i in range(3))
+    )
+    by_path = evaluate_problems(model, bench, recipe)
+    prompts = read_problems(bench, recipe.section("data"))
+    by_prompts = evaluate_problems(model, prompts, recipe, limit=2)
+    assert (by_path.metrics["n"], by_prompts.metrics["n"]) == (3, 2)
+    for result in (by_path, by_prompts):
+        assert 0 <= result.metrics["accuracy"] <= 1 and 0 <= result.metrics["format_rate"] <= 1
+        assert result.settings["preset"] == "greedy" and result.settings["max_new_tokens"] == 4
+        assert all(row["tokens"] <= 4 for row in result.predictions)
