@@ -220,7 +220,10 @@ def _refine_by_model(
         if messages is None:
             result.unusable += 1
         else:
-            prompts.append(Prompt(row["id"], messages, row))
+            key = (
+                row["id"] if "sample" not in row else f"{row['id']}#{row['sample']}"
+            )  # one prompt per input row
+            prompts.append(Prompt(key, messages, row))
     if not prompts:
         raise R1Error(f"no row of {len(rows)} in the input has reasoning and a final answer to rewrite")
 
@@ -231,8 +234,8 @@ def _refine_by_model(
             result.changed_answer += 1
             return []
         row = coldstart_row(
-            prompt.id, prompt.row["problem"], kept, method="refine", model=model, system_prompt=sft_system,
-            gold=gold_of(prompt.row),
+            prompt.row["id"], prompt.row["problem"], kept, method="refine", model=model,
+            system_prompt=sft_system, gold=gold_of(prompt.row), sample=prompt.row.get("sample"),
         )  # fmt: skip
         return _drop_wrong([row], rewards_cfg, result) if drop_wrong else [row]
 

@@ -127,8 +127,9 @@ def read_zero_outputs(path: Path) -> list[dict[str, Any]]:
     """Rows to refine: {id, problem, completion, gold columns}; R1Error naming the first unusable line.
 
     Each input line needs `completion` (text, or chat messages) and the problem: `problem`/`question`,
-    else the last user turn of `prompt` (text or chat messages, as R1-Zero prompts are). `id` defaults to
-    the row number (0-based); `answer`/`solution` are carried as the gold.
+    else the last user turn of `prompt` (text or chat messages, as R1-Zero prompts are) or of `messages`.
+    `id` defaults to the row number (0-based); `sample` (several samples of one problem, as generating
+    stages write them) is carried; `answer`/`solution` are carried as the gold.
     """
     if not path.is_file():
         shown = "not found" if not path.exists() else "not a file"
@@ -136,19 +137,17 @@ def read_zero_outputs(path: Path) -> list[dict[str, Any]]:
             f"input {shown}: {path}", hint="pass a .jsonl file of R1-Zero outputs {prompt, completion}"
         )
     rows: list[dict[str, Any]] = []
-    lines: dict[Any, int] = {}  # id -> line, to refuse a repeated id (a resumed rewrite would skip one)
+    # (id, sample) -> line: a repeated key is refused (a resumed rewrite would skip the second one).
+    lines: dict[Any, int] = {}
     for number, row, problem in json_lines(path.read_bytes()):
         if row is not None:
             parsed = _zero_output(row, len(rows))
-            if isinstance(parsed, dict) and parsed["id"] not in lines:
-                lines[parsed["id"]] = number
+            key = (parsed["id"], parsed.get("sample")) if isinstance(parsed, dict) else None
+            if key is not None and key not in lines:
+                lines[key] = number
                 rows.append(parsed)
                 continue
-            problem = (
-                parsed
-                if isinstance(parsed, str)
-                else f"id {parsed['id']!r} repeats line {lines[parsed['id']]}"
-            )
+            problem = parsed if key is None else f"{_shown(key)} repeats line {lines[key]}"
         raise R1Error(
             f"{path}:{number}: {problem}", hint="each line needs `prompt` (or `problem`) and `completion`"
         )
@@ -159,20 +158,28 @@ def read_zero_outputs(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def _shown(key: tuple[Any, Any]) -> str:
+    return f"id {key[0]!r}" + (f" sample {key[1]!r}" if key[1] is not None else "")
+
+
 def _zero_output(row: dict[str, Any], index: int) -> dict[str, Any] | str:
     completion = row.get("completion")
     if not isinstance(completion, str) and not (isinstance(completion, list) and completion):
         return "no `completion` (text or chat messages)"
     problem = next((row[c] for c in PROBLEM_COLUMNS if isinstance(row.get(c), str)), None)
-    if problem is None:
-        problem = prompt_text(row.get("prompt"))
+    if problem is None:  # the last user turn of the prompt, or of the whole conversation
+        problem = prompt_text(row.get("prompt") or row.get("messages"))
     if not problem.strip():
-        return "no problem text (`prompt`, `problem` or `question`)"
+        return "no problem text (`prompt`, `problem`, `question` or `messages`)"
     ident = row.get("id", index)
     if ident is None or isinstance(ident, bool) or not isinstance(ident, str | int):
         return f"`id` must be a string or an integer, got {ident!r}"
+    sample = row.get("sample")
+    if sample is not None and (isinstance(sample, bool) or not isinstance(sample, int)):
+        return f"`sample` must be an integer, got {sample!r}"
     return {
         "id": ident,
+        **({"sample": sample} if sample is not None else {}),
         "problem": problem,
         "completion": completion_text(completion),
         **gold_columns(row),
@@ -197,6 +204,7 @@ def refine_by_rules(
                     model=None,
                     system_prompt=system_prompt,
                     gold=gold,
+                    sample=row.get("sample"),
                 )
             )
     return out, len(rows) - len(out)

@@ -98,6 +98,8 @@ def gold_columns(row: dict[str, Any]) -> dict[str, Any]:
 
     >>> gold_columns({"question": "q", "answer": "2 + 2 = 4\\n#### 4"})
     {'answer': '4', 'solution': '2 + 2 = 4\\n#### 4'}
+    >>> gold_columns({"answer": "4", "solution": "2 + 2 = 4\\n#### 4"})
+    {'answer': '4', 'solution': '2 + 2 = 4\\n#### 4'}
     """
     for column in ("answer", "solution"):
         value = row.get(column)
@@ -105,6 +107,9 @@ def gold_columns(row: dict[str, Any]) -> dict[str, Any]:
             continue
         answer = extract_gold_answer(value)
         if answer:
+            worked = row.get("solution")  # a prepared row: normalized `answer` beside the worked `solution`
+            if isinstance(worked, str) and worked != value and extract_gold_answer(worked) == answer:
+                value = worked
             return {"answer": answer, "solution": value if isinstance(value, str) else answer}
     return {}
 
@@ -118,12 +123,15 @@ def coldstart_row(
     model: str | None,
     system_prompt: str,
     gold: dict[str, Any] | None = None,
+    sample: int | None = None,
 ) -> dict[str, Any]:
-    """One output row: id, SFT-ready messages (system, user, assistant), method, model, gold if any."""
+    """One output row: id (and sample, when the input had several per problem), SFT-ready messages
+    (system, user, assistant), method, model, gold if any."""
     messages = [{"role": "user", "content": problem}, {"role": "assistant", "content": assistant}]
     if system_prompt:
         messages.insert(0, {"role": "system", "content": system_prompt})
-    return {"id": row_id, "messages": messages, "method": method, "model": model, **(gold or {})}
+    key = {"id": row_id} if sample is None else {"id": row_id, "sample": sample}
+    return {**key, "messages": messages, "method": method, "model": model, **(gold or {})}
 
 
 def trace_from_generation(text: str, fmt: str) -> str | None:

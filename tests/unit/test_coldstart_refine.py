@@ -194,3 +194,26 @@ def test_model_rewrites_are_kept_only_when_the_answer_still_matches() -> None:
     assert kept[0] == render_trace("Multiplication first: 3 * 4 = 12. Then 2 + 12 = 14.", "14")
     assert kept[1] is None and kept[2] is None
     assert kept[3] == render_trace("12 + 2 = 14.0.", "14")  # the original's answer, in its form
+
+
+def test_several_samples_of_a_problem_as_generating_stages_write_them(tmp_path: Path) -> None:
+    """`r1 sample reject --keep-all` rows: id + sample, `messages` (prompt + completion), prepared gold."""
+    path = tmp_path / "samples.jsonl"
+    messages = [{"role": "system", "content": "S"}, {"role": "user", "content": "What is 9 + 9?"}]
+    lines = [
+        {"id": 7, "sample": s, "completion": text, "messages": [*messages, {"role": "assistant", "content": text}],
+         "answer": "18", "solution": "9 + 9 = 18\n#### 18"}
+        for s, text in enumerate(["<think>umm 9 + 9 = 18</think><answer>18</answer>", "<think>so 18</think><answer>18</answer>"])
+    ]  # fmt: skip
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    rows = read_zero_outputs(path)
+    assert [(r["id"], r["sample"], r["problem"]) for r in rows] == [
+        (7, 0, "What is 9 + 9?"),
+        (7, 1, "What is 9 + 9?"),
+    ]
+    refined, _ = refine_by_rules(rows, "think", "")
+    assert [(r["id"], r["sample"]) for r in refined] == [(7, 0), (7, 1)]
+    assert (refined[0]["answer"], refined[0]["solution"]) == ("18", "9 + 9 = 18\n#### 18")
+    path.write_text("".join(json.dumps(line) + "\n" for line in [lines[0], lines[0]]))
+    with pytest.raises(R1Error, match=":2: id 7 sample 0 repeats line 1"):
+        read_zero_outputs(path)
