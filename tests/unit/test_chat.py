@@ -7,7 +7,7 @@ import doctest
 import pytest
 
 import r1cli.chat
-from r1cli.chat import ChatSession, ChatSettings, TagRenderer, answer_text, run_command
+from r1cli.chat import ChatSession, ChatSettings, TagRenderer, answer_text, run_command, run_repl
 from r1cli.errors import R1Error
 
 
@@ -109,3 +109,50 @@ def test_a_tokenizer_without_chat_template_is_refused():
 
 def test_docstring_examples():
     assert doctest.testmod(r1cli.chat).failed == 0
+
+
+class _ScriptedSession(ChatSession):
+    """Replies with fixed chunks (the model's part is tested in tests/e2e): checks what the terminal shows."""
+
+    chunks = ("<th", "ink>\n2 + 3 = 5\n</think>\n<ans", "wer>\n5\n</answer>")
+
+    def reply(self, user_text, on_text=None, stop=None):
+        for chunk in self.chunks:
+            on_text(chunk)
+        self.history.append({"role": "user", "content": user_text})
+        return "".join(self.chunks)
+
+
+class _TemplateTokenizer(_Tokenizer):
+    def apply_chat_template(self, messages, add_generation_prompt=True, tokenize=False):
+        return "\n".join(m["content"] for m in messages) + "\nassistant:"
+
+
+def _chat(lines: list[str]) -> str:
+    from rich.console import Console
+
+    console = Console(record=True, force_terminal=True, color_system="standard", width=120)
+    session = _ScriptedSession(model=None, tokenizer=_TemplateTokenizer())
+    feed = iter(lines)
+
+    def read(prompt: str) -> str:
+        try:
+            return next(feed)
+        except StopIteration:
+            raise EOFError from None
+
+    run_repl(session, console, read=read)
+    return console.export_text(styles=True)
+
+
+def test_reasoning_is_dimmed_and_the_answer_highlighted():
+    shown = _chat(["What is 2 + 3?"])
+    assert "\x1b[2;3m2 + 3 = 5\x1b[0m" in shown  # think: dim italic
+    assert "\x1b[1;32m5\x1b[0m" in shown  # answer: bold green
+    assert "\x1b[2m<think>\x1b[0m" in shown
+
+
+def test_think_off_hides_the_reasoning_and_eof_quits():
+    shown = _chat(["/think off", "What is 2 + 3?"])
+    assert "reasoning hidden" in shown and "(thinking…)" in shown
+    assert "2 + 3 = 5" not in shown and "<think>" not in shown and "\x1b[1;32m5\x1b[0m" in shown
