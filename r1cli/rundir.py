@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from r1cli.console import note
 from r1cli.errors import R1Error
+from r1cli.jsonl import check_output_path
 
 if TYPE_CHECKING:
     from r1cli.recipe.provenance import Recipe
@@ -166,10 +167,8 @@ def claim_output_file(
     written with the same ones. On OVERWRITE the caller starts the file over; on RESUME it appends.
     """
     out = Path(path).expanduser()
-    if out.is_dir():
-        raise R1Error(f"cannot write {out}: it is a directory", hint=f"pass a file name to {option}")
-    if out.parent.exists() and not out.parent.is_dir():
-        raise R1Error(f"cannot write {out}: {out.parent} is not a directory")
+    if out.parent.exists():  # else it is created below
+        check_output_path(out)
     sidecar = settings_path(out)
     current = json.loads(json.dumps(dict(settings)))  # as they read back: tuples become lists
     has_rows = out.exists() and out.stat().st_size > 0

@@ -50,18 +50,18 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 class _Builder:
     def __init__(self) -> None:
-        self.data: dict[str, Any] = copy.deepcopy(schema.defaults())
-        self.sources: dict[str, str] = {key: DEFAULT_SOURCE for key, _ in _leaves(self.data)}
+        self.tree: dict[str, Any] = copy.deepcopy(schema.defaults())
+        self.sources: dict[str, str] = {key: DEFAULT_SOURCE for key, _ in _leaves(self.tree)}
 
     def set_typed(self, key: str, value: Any, origin: str) -> None:
         key = KEY_ALIASES.get(key, key)
         kinds = schema.expected_kinds(key, origin)
-        assign(self.data, key, check_value(value, kinds, key, origin))
+        assign(self.tree, key, check_value(value, kinds, key, origin))
         self.sources[key] = origin
 
     def set_string(self, key: str, raw: str, origin: str) -> None:
         kinds = schema.expected_kinds(key, origin)
-        assign(self.data, key, parse_string(raw, kinds, key))
+        assign(self.tree, key, parse_string(raw, kinds, key))
         self.sources[key] = origin
 
 
@@ -106,7 +106,7 @@ def load_recipe(
     for override in cli_overrides:
         builder.set_string(override.key, override.raw, "cli")
     recipe = Recipe(
-        tree=builder.data,
+        tree=builder.tree,
         sources=builder.sources,
         notes=notes,
         path=recipe_path,

@@ -49,11 +49,6 @@ class Recipe:
         assign(self.tree, key, value)
         self.sources[key] = source
 
-    @property
-    def data(self) -> dict[str, Any]:
-        """The old name of `tree` (it read like the [data] section), kept while callers move."""
-        return self.tree
-
     def is_fitted(self, key: str) -> bool:
         """Whether r1 picked this value for the machine it runs on (dtype, use_cpu, ...)."""
         return self.sources.get(key) == HARDWARE_SOURCE

@@ -15,7 +15,6 @@ from r1cli.console import is_main_process, note
 from r1cli.errors import R1Error
 from r1cli.recipe.provenance import Recipe
 from r1cli.rundir import OutputKind, check_resume_recipe, claim_output_dir
-from r1cli.rundir import write_recipe as write_recipe  # where the trainers import it from
 
 CHECKPOINT_RE = re.compile(r"^checkpoint-(\d+)$")
 # Schedules whose learning rate does not depend on the total number of steps.
@@ -90,11 +89,6 @@ def start_run(recipe: Recipe, output_dir: Path, *, resume: bool, trained: Sequen
     check_resume_recipe(recipe, output_dir, trained)
     section = next(name for name in trained if name in ("grpo", "sft"))
     return find_resume_checkpoint(output_dir, recipe, section)
-
-
-def check_fresh_output_dir(output_dir: Path) -> None:
-    """A new run needs an absent or empty folder (kept for callers not yet on `start_run`)."""
-    claim_output_dir(output_dir, TRAINING_RUN)
 
 
 def find_resume_checkpoint(output_dir: Path, recipe: Recipe, section: str) -> Path | None:

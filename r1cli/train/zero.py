@@ -21,8 +21,6 @@ from r1cli.recipe import Recipe
 from r1cli.rundir import write_recipe
 from r1cli.train.output import TrainResult, final_metrics, save_trained_model, start_run, write_model_card
 
-_final_metrics = final_metrics  # the name train/sft.py imports until it moves to train.output
-
 # The recipe sections that decide what R1-Zero trains: a resumed run must keep them.
 TRAINED_SECTIONS = ("model", "tiny", "quantization", "lora", "data", "rewards", "grpo")
 
