@@ -50,6 +50,7 @@ FIXED_METRICS = (
     Metric("completions/mean_length", "completion_length", "Completion length", "tokens (mean)", None),
     Metric("r1/format_compliance", "format_compliance", "Format compliance", "fraction of samples", "higher"),
     Metric("learning_rate", "learning_rate", "Learning rate", "learning rate", None),
+    Metric("eval_loss", "eval_loss", "Evaluation loss (held-out split)", "loss", "lower"),
 )
 
 
@@ -74,7 +75,7 @@ class RunMetrics:
     def series(self, key: str) -> tuple[list[int], list[float]]:
         """(steps, values) of the rows where `key` is a finite number."""
         steps, values = [], []
-        for row in self.rows:
+        for row in self.eval_rows if key.startswith("eval_") else self.rows:
             value = row.get(key)
             if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
                 steps.append(int(row.get("step", len(steps) + 1)))
@@ -83,7 +84,7 @@ class RunMetrics:
 
     def metrics(self) -> list[Metric]:
         """The metrics this run logged, rewards first (in the order the run logged them)."""
-        keys = {key for row in self.rows for key in row}
+        keys = {key for row in [*self.rows, *self.eval_rows] for key in row}
         rewards = [
             _reward_metric(k)
             for k in dict.fromkeys(k for row in self.rows for k in row)

@@ -78,8 +78,14 @@ def test_sft_runs_plot_what_they_log(tmp_path):
         {"step": s, "loss": 2.0 / s, "learning_rate": 1e-4, "grad_norm": 1.0, "mean_token_accuracy": 0.1 * s}
         for s in range(1, 6)
     ]
+    rows += [
+        {"step": 3, "eval_loss": 1.5, "eval_runtime": 0.1},
+        {"step": 5, "eval_loss": 1.2, "eval_runtime": 0.1},
+    ]
     report = write_report([_write_run(tmp_path / "sft", rows)])
-    assert sorted(p.name for p in report.plots) == ["learning_rate.png", "loss.png", "token_accuracy.png"]
+    names = sorted(p.name for p in report.plots)
+    assert names == ["eval_loss.png", "learning_rate.png", "loss.png", "token_accuracy.png"]
+    assert "| eval_loss | 1.2 (5) | 1.2 (5) |" in report.markdown.read_text()
     assert all(_is_png(p) for p in report.plots)
     assert "kind: SFT" in report.markdown.read_text()
 
