@@ -25,28 +25,33 @@ def validate(
     ctx: typer.Context,
     recipe: RecipeOption = None,
     profile: ProfileOption = None,
-    stage: str = typer.Option("grpo", help="Training stage to estimate memory for: grpo or sft."),
+    stage: str = typer.Option(
+        "zero", help="Stage whose checks to run: zero, sft, distill, generate, score or prepare."
+    ),
 ) -> None:
-    """Check the recipe and print a memory estimate against this machine's device memory."""
+    """Check the recipe for a stage; for a training stage, print a memory estimate against this machine."""
     from rich.console import Console
     from rich.table import Table
 
     from r1cli.errors import R1Error
     from r1cli.recipe.memory import GIB, estimate_memory
+    from r1cli.recipe.stages import trainer_section
 
-    if stage not in ("grpo", "sft"):
-        raise R1Error(f"--stage {stage!r} is not a training stage", hint="use grpo or sft")
     resolved = resolve_recipe(recipe, profile, ctx.args, stage=stage)
     console = Console()
     console.print(
-        f"recipe OK: {resolved.path or 'built-in defaults'}" + (f" (profile {profile})" if profile else "")
+        f"recipe OK for {resolved.stage}: {resolved.path or 'built-in defaults'}"
+        + (f" (profile {profile})" if profile else "")
     )
+    section = trainer_section(resolved.stage)
+    if section is None:
+        return
     try:
-        estimate = estimate_memory(resolved, stage)
+        estimate = estimate_memory(resolved, section)
     except R1Error as exc:
         console.print(f"memory estimate unavailable: {exc}")
         return
-    table = Table(title=f"memory estimate for {stage}: {estimate.model}")
+    table = Table(title=f"memory estimate for {resolved.stage}: {estimate.model}")
     table.add_column("component")
     table.add_column("GiB", justify="right")
     table.add_column("note")

@@ -141,3 +141,16 @@ def test_usage_mistakes_are_one_line_too() -> None:
     assert result.stderr == "r1: error: Missing option '--output' / '-o'. (see 'r1 data prepare --help')\n"
     result = runner.invoke(app, ["nope"])
     assert result.exit_code == 2 and result.stderr.startswith("r1: error: No such command 'nope'.")
+
+
+def test_validate_runs_the_checks_of_the_stage_asked_for() -> None:
+    args = ["config", "validate", "--grpo.num_generations", "1"]  # a GRPO rule
+    zero = runner.invoke(app, [*args, "--stage", "zero"])
+    assert zero.exit_code == 1 and "at least 2 generations" in zero.stderr
+    generate = runner.invoke(app, [*args, "--stage", "generate"])
+    assert generate.exit_code == 0, generate.output
+    assert "recipe OK for generate" in generate.stdout and "memory estimate" not in generate.stdout
+    sft = runner.invoke(app, [*args, "--stage", "sft"])
+    assert sft.exit_code == 0 and "memory estimate for sft" in sft.stdout
+    typo = runner.invoke(app, ["config", "validate", "--stage", "sf"])
+    assert typo.exit_code == 1 and "unknown stage 'sf'" in typo.stderr and "did you mean 'sft'" in typo.stderr
