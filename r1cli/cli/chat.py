@@ -81,11 +81,11 @@ def chat(
     MODEL: a stage's output folder (full model or LoRA adapter), r1-tiny, or a hub id.
     """
     from rich.console import Console
-    from transformers.utils import logging as transformers_logging
 
     from r1cli.chat import ChatSession, ChatSettings, ask, run_repl
     from r1cli.model_dirs import locate_model, open_model_for_recipe
     from r1cli.recipe.overrides import split_positionals
+    from r1cli.train.callbacks import quiet_libraries
 
     # MODEL is read from the extra arguments, not declared to Typer, which would take the value of a
     # leading override (`--generation.top_p 0.9`) for it.
@@ -115,7 +115,7 @@ def chat(
         show_think=not hide_think,
     )
     question = _question(prompt)
-    transformers_logging.disable_progress_bar()  # no "Loading weights" bar
+    quiet_libraries()  # no "Loading weights" bar, no library deprecation noise: -p output stays clean
     loading = {name: resolved.section(name) for name in ("model", "quantization", "tiny")}
     locate_model(model, loading["tiny"])  # a bad MODEL fails here, in one line, before any loading
     model_obj, tokenizer = open_model_for_recipe(loading, model)

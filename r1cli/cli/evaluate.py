@@ -84,6 +84,7 @@ def eval_command(
     from r1cli.evaluate import EvalSettings, evaluate, load_benchmark
     from r1cli.jsonl import atomic_write, check_output_path
     from r1cli.recipe.overrides import split_positionals
+    from r1cli.train.callbacks import quiet_libraries
 
     models, overrides = split_positionals(ctx.args)
     if not models:
@@ -103,6 +104,7 @@ def eval_command(
             check_output_path(path)  # before hours of generation
     benchmarks = [load_benchmark(source, resolved.section("data"), limit) for source in data]
     workdir = output.with_name(output.name + ".generations") if output is not None else None
+    quiet_libraries()
     results = evaluate(models, benchmarks, resolved, settings, workdir=workdir)
     document = {"results": [result.record() for result in results]}
     if predictions is not None:
