@@ -1,7 +1,7 @@
 """Which recipe keys exist and what type each expects.
 
-r1's own sections are described by the built-in defaults (`defaults.toml`); `[grpo]` and `[sft]`
-by the fields of trl's `GRPOConfig` and `SFTConfig` themselves, so every TRL option is available
+r1's own sections are described by the built-in defaults (`defaults.toml`); `[grpo]`, `[sft]` and
+`[distill]` by the fields of trl's `GRPOConfig`, `SFTConfig` and `DistillationConfig` themselves, so every TRL option is available
 without being declared twice.
 """
 
@@ -16,12 +16,16 @@ from typing import Any
 from r1cli.errors import R1Error, did_you_mean
 from r1cli.recipe.values import kinds_of_annotation, kinds_of_value
 
-TRAINER_SECTIONS = ("grpo", "sft")
+# Trainer sections and the trl config dataclass each one is passed to.
+TRAINER_CONFIGS = {"grpo": "GRPOConfig", "sft": "SFTConfig", "distill": "DistillationConfig"}
+TRAINER_SECTIONS = tuple(TRAINER_CONFIGS)
 PROFILES = "profiles"
 # trl config fields that r1 fills from its own sections: setting them in [grpo]/[sft] would be ignored.
 SET_BY_R1 = {
     "reward_weights": "rewards.weights",
     "model_init_kwargs": "the [model] and [quantization] sections",
+    "teacher_model_name_or_path": "r1 distill --teacher",
+    "teacher_model_init_kwargs": "the [model] section",
 }
 # Keys whose default does not show every type they accept.
 EXTRA_KINDS: dict[str, frozenset[str]] = {
@@ -37,13 +41,17 @@ def defaults() -> dict[str, Any]:
     return tomllib.loads(text)
 
 
+def trainer_config_class(section: str) -> type:
+    """trl's config dataclass for a trainer section (`grpo`, `sft`, `distill`)."""
+    import trl
+
+    return getattr(trl, TRAINER_CONFIGS[section])
+
+
 @functools.cache
 def trainer_fields(section: str) -> dict[str, frozenset[str]]:
-    """Field name -> accepted kinds of trl's config dataclass for `grpo` or `sft`."""
-    if section == "grpo":
-        from trl import GRPOConfig as config_class
-    else:
-        from trl import SFTConfig as config_class
+    """Field name -> accepted kinds of trl's config dataclass for a trainer section."""
+    config_class = trainer_config_class(section)
     return {
         field.name: kinds_of_annotation(field.type)
         for field in dataclasses.fields(config_class)
@@ -76,7 +84,7 @@ def expected_kinds(key: str, origin: str) -> frozenset[str]:
         if len(path) == 2 and path[1] in fields:
             return fields[path[1]]
         candidates = [f"{section}.{name}" for name in fields]
-        config = "GRPOConfig" if section == "grpo" else "SFTConfig"
+        config = TRAINER_CONFIGS[section]
         hint = did_you_mean(key, candidates) or f"[{section}] takes the fields of trl's {config}"
         raise R1Error(f"unknown recipe key '{key}' (from {origin})", hint=hint)
     node: Any = defaults()

@@ -1,4 +1,4 @@
-"""Turn the `[grpo]` / `[sft]` sections into trl's own config objects."""
+"""Turn the `[grpo]` / `[sft]` / `[distill]` sections into trl's own config objects."""
 
 from __future__ import annotations
 
@@ -9,11 +9,10 @@ from r1cli.recipe.provenance import Recipe
 
 
 def build_trainer_config(recipe: Recipe, section: str, **extra: Any) -> Any:
-    """`GRPOConfig` or `SFTConfig` from the recipe section; trl's own checks become R1Errors."""
-    if section == "grpo":
-        from trl import GRPOConfig as config_class
-    else:
-        from trl import SFTConfig as config_class
+    """`GRPOConfig`, `SFTConfig` or `DistillationConfig` from the recipe section; trl's own checks become R1Errors."""
+    from r1cli.recipe.schema import trainer_config_class
+
+    config_class = trainer_config_class(section)
     kwargs = {key: value for key, value in recipe.section(section).items() if value is not None}
     kwargs.update(extra)
     try:
