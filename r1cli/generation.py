@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from r1cli.console import note
-from r1cli.data.problems import Prompt
+from r1cli.data.problems import Prompt, gold_of
 from r1cli.errors import R1Error
 from r1cli.jsonl import AppendWriter
 
@@ -67,7 +67,8 @@ class GenerationResult:
 
 def default_rows(prompt: Prompt, samples: list[Sample]) -> list[dict[str, Any]]:
     """One row per sample: id, sample, the problem and its gold (when known), prompt, completion, tokens, finished."""
-    gold = {key: prompt.row[key] for key in ("problem", "answer", "solution") if key in prompt.row}
+    gold = {"problem": prompt.row["problem"]} if "problem" in prompt.row else {}
+    gold.update(gold_of(prompt.row))
     return [
         {
             "id": prompt.id,

@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from r1cli.errors import R1Error
+from r1cli.files import atomic_write_text
 
 _TYPE_NAMES = {list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
 
@@ -71,29 +71,10 @@ def check_output_path(output: Path) -> Path:
 
 
 def atomic_write(rows: Iterable[dict[str, Any]], output: Path) -> None:
-    """Write rows to `output` through a temporary file renamed at the end: all or nothing.
-
-    A failure half-way (an unserializable row, a full disk) leaves an existing `output` as it was.
-    """
-    directory = check_output_path(output)
-    try:
-        fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{output.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise R1Error(f"cannot write {output}: {exc.strerror}") from None
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it private; give it a normal file's mode
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            for row in rows:
-                handle.write(dumps(row))
-        os.replace(temporary, output)
-    except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
-        raise R1Error(f"cannot write {output}: {exc.strerror}") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Write rows to `output` all or nothing (r1cli/files.py): a row that fails to serialize, a full disk
+    or a kill half-way leaves an existing `output` as it was."""
+    check_output_path(output)
+    atomic_write_text(output, "".join(dumps(row) for row in rows))
 
 
 def write_jsonl(rows: Sequence[dict[str, Any]], output: Path | None) -> None:
