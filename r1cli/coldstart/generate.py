@@ -34,6 +34,7 @@ from r1cli.coldstart.traces import (
     system_prompt_for,
     trace_from_generation,
 )
+from r1cli.console import note
 from r1cli.data.problems import gold_of
 from r1cli.errors import R1Error
 
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from r1cli.generation import Sample
     from r1cli.recipe.provenance import Recipe
 
-METHODS = ("fewshot", "direct", "refine")
+GENERATING_METHODS = ("fewshot", "direct")
 
 
 @dataclass
@@ -93,10 +94,16 @@ def run_coldstart(
     from r1cli.data.problems import Prompt, read_problems
     from r1cli.generation import generate_jsonl
 
+    if method not in GENERATING_METHODS:
+        raise R1Error(
+            f"unknown cold-start method '{method}'", hint=f"choose from: {', '.join(GENERATING_METHODS)}"
+        )
     check_format(fmt)
     shots = load_examples(examples) if examples is not None else list(BUILTIN_EXAMPLES)
     data_cfg = recipe.section("data")
     problems = read_problems(data_cfg["dataset"], data_cfg)
+    if drop_wrong and not any("solution" in p.row for p in problems):
+        note(f"--drop-wrong has nothing to judge: no problem in {data_cfg['dataset']} has a gold answer")
     prompts = [
         Prompt(p.id, _generation_messages(method, p.row["problem"], fmt, shots), p.row) for p in problems
     ]
