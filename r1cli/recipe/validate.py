@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import Any
 
 from r1cli.errors import R1Error, did_you_mean
 from r1cli.recipe.provenance import HARDWARE_SOURCE, Recipe
@@ -150,10 +151,30 @@ def _check_optional_packages(recipe: Recipe, section: str) -> None:
             )
 
 
+def _setting(cfg: dict[str, Any], key: str, default: Any, minimum: float) -> Any:
+    value = cfg.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
+        raise R1Error(
+            f"logging.{key} = {value!r}: must be >= {minimum} (a number; 0 turns it off)",
+            hint=f"the default is {default}",
+        )
+    return value
+
+
+def logging_settings(logging_cfg: dict[str, Any]) -> dict[str, Any]:
+    """The [logging] section checked and typed, with its defaults (the one place its rules live: the
+    training callbacks are built from it)."""
+    return {
+        "rich": bool(logging_cfg.get("rich", True)),
+        "trend_window": int(_setting(logging_cfg, "trend_window", 10, 0)),
+        "trend_threshold": float(_setting(logging_cfg, "trend_threshold", 0.10, 0)),
+        "examples_every": int(_setting(logging_cfg, "examples_every", 10, 0)),
+        "keep_checkpoint_every": int(_setting(logging_cfg, "keep_checkpoint_every", 0, 0)),
+    }
+
+
 def _check_trainer(recipe: Recipe, section: str) -> None:
     """The trainer section the stage trains with, and the [logging] its callbacks are built from."""
-    from r1cli.train.callbacks import logging_settings
-
     key = f"{section}.learning_rate"
     _require(recipe.get(key) > 0, recipe, key, "learning rate must be positive")
     if recipe.sources[key] == "default" and recipe.get("model.name_or_path") != "r1-tiny":

@@ -29,7 +29,7 @@ from rich.console import Console
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 from transformers.trainer_callback import DefaultFlowCallback, PrinterCallback, ProgressCallback
 
-from r1cli.errors import R1Error
+from r1cli.recipe.validate import logging_settings
 from r1cli.train.stats import RewardRecorder, SampleWindow, system_metrics
 from r1cli.train.summary import as_number, render_line, render_other, render_panel
 
@@ -193,27 +193,6 @@ class KeepCheckpointsCallback(TrainerCallback):
 
 
 # ---- wiring -------------------------------------------------------------------------------------
-
-
-def _setting(cfg: dict[str, Any], key: str, default: Any, minimum: float) -> Any:
-    value = cfg.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
-        raise R1Error(
-            f"logging.{key} = {value!r}: must be >= {minimum} (a number; 0 turns it off)",
-            hint=f"the default is {default}",
-        )
-    return value
-
-
-def logging_settings(logging_cfg: dict[str, Any]) -> dict[str, Any]:
-    """The [logging] section checked and typed, with its defaults (the one place its rules live)."""
-    return {
-        "rich": bool(logging_cfg.get("rich", True)),
-        "trend_window": int(_setting(logging_cfg, "trend_window", 10, 0)),
-        "trend_threshold": float(_setting(logging_cfg, "trend_threshold", 0.10, 0)),
-        "examples_every": int(_setting(logging_cfg, "examples_every", 10, 0)),
-        "keep_checkpoint_every": int(_setting(logging_cfg, "keep_checkpoint_every", 0, 0)),
-    }
 
 
 def trainer_callbacks(

@@ -21,11 +21,11 @@ from rich.console import Console
 from rich.text import Text
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
+from r1cli.recipe.validate import logging_settings
 from r1cli.train.callbacks import (
     MetricsLogCallback,
     above_progress_bar,
     is_train_step,
-    logging_settings,
     trainer_callbacks,
 )
 from r1cli.train.stats import Example, RewardRecorder
