@@ -4,4 +4,5 @@ traces.py   split any completion into (reasoning, answer), render the think/spec
 fewshot.py  few-shot long-CoT prompting (two built-in worked examples, or --examples)
 direct.py   prompts that ask for step-by-step reasoning and a verification of the answer
 refine.py   R1-Zero outputs cleaned by rules, or rewritten by a model that must keep the answer
+generate.py run a method: prompts -> the generation engine (resumable JSONL) -> SFT-ready rows
 """
