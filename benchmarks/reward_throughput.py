@@ -1,7 +1,11 @@
 r"""Rows/s of `r1 reward score --rewards accuracy` against the seed's accuracy reward, whole process each.
 
-    python benchmarks/reward_throughput.py                 # GSM8K + Minerva, then each alone
+    python benchmarks/reward_throughput.py                 # GSM8K + Minerva, Minerva alone, a small file
     python benchmarks/reward_throughput.py --repeat 3      # best of 3 runs per side
+
+Prints the three numbers the rewards issue asks for: the speed-up over the seed on the mix (about 5,300
+GSM8K-style rows and 800 MATH rows), on the MATH rows alone, and the whole-process time of a small file;
+then the GSM8K rows alone for reference.
 
 Builds realistic files from the real data in ../shared/data: GSM8K test problems (golds rewritten
 MATH-style, `... The answer is $\boxed{18}$.`, because the seed's LaTeX-only gold parsing gives every
@@ -14,7 +18,9 @@ Both sides run as subprocesses, timed from start to exit (imports and worker sta
 baseline is the seed's `accuracy_reward` reimplemented faithfully below (single process; one batch call;
 only `equations=True` is dropped from its normalization, which math-verify 0.9 ignores apart from a
 warning printed per call, a cost not charged to the seed). Prints rows/s of both, the ratio, and how
-often the verdicts agree (seed 1.0/0.0/0.5 against r1 1.0/0.0/null).
+often the verdicts agree (seed 1.0/0.0/0.5 against r1 1.0/0.0/null) and how often each side agrees
+with the rows' labels (a completion is right when it was written with the gold answer; a perturbed answer
+that happens to be equal, such as a changed digit in `0.50`, is rare and counts against both sides alike).
 """
 
 from __future__ import annotations
@@ -94,13 +100,20 @@ def _completion(think: str, answer: str, boxed: bool) -> list[dict[str, str]]:
 def _attempts(
     prefix: str, think: str, gold: str, solution: str, count: int, rng: random.Random
 ) -> list[dict]:
-    """`count` rows for one problem: half right, half perturbed answers, 90% of them boxed."""
+    """`count` rows for one problem: half right, half perturbed answers, 90% of them boxed; each row's
+    `label` (1.0 right, 0.0 wrong) is kept by the benchmark, not written to the scored file."""
     rows = []
     for k in range(count):
-        answer = gold if rng.random() < 0.5 else _perturb(gold, rng)
+        right = rng.random() < 0.5
+        answer = gold if right else _perturb(gold, rng)
         boxed = rng.random() < 0.9
         rows.append(
-            {"id": f"{prefix}-{k}", "completion": _completion(think, answer, boxed), "solution": solution}
+            {
+                "id": f"{prefix}-{k}",
+                "completion": _completion(think, answer, boxed),
+                "solution": solution,
+                "label": 1.0 if right or answer == gold else 0.0,
+            }
         )
     return rows
 
@@ -145,14 +158,24 @@ def _timed(command: list[str]) -> float:
     return seconds
 
 
-def compare(rows: list[dict], workdir: Path, label: str, repeat: int, workers: int) -> None:
-    data = workdir / f"{label}.jsonl"
-    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    seed_out, r1_out = workdir / f"{label}.seed.json", workdir / f"{label}.r1.jsonl"
+def _write(rows: list[dict], path: Path) -> None:
+    lines = (json.dumps({k: v for k, v in r.items() if k != "label"}) + "\n" for r in rows)
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def _r1_command(data: Path, out: Path, workers: int) -> list[str]:
     r1 = Path(sys.executable).with_name("r1")
+    command = [str(r1), "reward", "score", str(data), "--rewards", "accuracy", "-o", str(out)]
+    return [*command, "--rewards.workers", str(workers)]
+
+
+def compare(rows: list[dict], workdir: Path, label: str, repeat: int, workers: int) -> float:
+    """Time both sides on `rows`, print the comparison; returns the speed-up."""
+    data = workdir / f"{label}.jsonl"
+    _write(rows, data)
+    seed_out, r1_out = workdir / f"{label}.seed.json", workdir / f"{label}.r1.jsonl"
     seed_cmd = [sys.executable, __file__, "--baseline", str(data), str(seed_out)]
-    r1_cmd = [str(r1), "reward", "score", str(data), "--rewards", "accuracy", "-o", str(r1_out)]
-    r1_cmd += ["--rewards.workers", str(workers)]
+    r1_cmd = _r1_command(data, r1_out, workers)
     seed_s = min(_timed(seed_cmd) for _ in range(repeat))
     r1_s = min(_timed(r1_cmd) for _ in range(repeat))
 
@@ -177,6 +200,21 @@ def compare(rows: list[dict], workdir: Path, label: str, repeat: int, workers: i
     )
     nulls = sum(o is None for o in ours)
     print(f"r1 nulls: {nulls}; seed 0.5s: {sum(s == 0.5 for s in seed)}")
+    labels = [r["label"] for r in rows]
+    print(
+        f"agree with the labels: r1 {sum(o == t for o, t in zip(ours, labels, strict=True))}/{n}, "
+        f"seed {sum(s == t for s, t in zip(seed, labels, strict=True))}/{n}"
+    )
+    return seed_s / r1_s
+
+
+def small_file(rows: list[dict], workdir: Path, label: str, repeat: int, workers: int) -> float:
+    """Whole-process seconds of `r1 reward score` on a few rows: the fixed cost a user waits for."""
+    data, out = workdir / f"{label}.jsonl", workdir / f"{label}.r1.jsonl"
+    _write(rows, data)
+    seconds = min(_timed(_r1_command(data, out, workers)) for _ in range(repeat))
+    print(f"\n== small file, {label}: {len(rows)} rows: r1 reward score takes {seconds:.2f} s ==")
+    return seconds
 
 
 def main() -> None:
@@ -184,8 +222,8 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--baseline", nargs=2, type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--gsm8k-per-problem", type=int, default=3)
-    parser.add_argument("--minerva-per-problem", type=int, default=4)
+    parser.add_argument("--gsm8k-per-problem", type=int, default=4)
+    parser.add_argument("--minerva-per-problem", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=1, help="runs per side; the fastest counts")
     parser.add_argument("--workers", type=int, default=0, help="r1 worker processes (0 = one per core)")
     parser.add_argument("--seed", type=int, default=0)
@@ -196,10 +234,17 @@ def main() -> None:
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as workdir:
         mixed = build_rows(rng, args.gsm8k_per_problem, args.minerva_per_problem)
-        compare(mixed, Path(workdir), "gsm8k+minerva", args.repeat, args.workers)
-        for source in ("gsm8k", "minerva"):
-            subset = [r for r in mixed if r["id"].startswith(source)]
-            compare(subset, Path(workdir), f"{source}-only", args.repeat, args.workers)
+        gsm8k, minerva = ([r for r in mixed if r["id"].startswith(s)] for s in ("gsm8k", "minerva"))
+        ratios = {"mix": compare(mixed, Path(workdir), "gsm8k+minerva", args.repeat, args.workers)}
+        ratios["MATH only"] = compare(minerva, Path(workdir), "minerva-only", args.repeat, args.workers)
+        ratios["GSM8K only"] = compare(gsm8k, Path(workdir), "gsm8k-only", args.repeat, args.workers)
+        small = small_file(gsm8k[:20], Path(workdir), "20 GSM8K-style rows", args.repeat, args.workers)
+        small_math = small_file(minerva[:20], Path(workdir), "20 MATH rows", args.repeat, args.workers)
+        print(
+            f"\nSUMMARY (load {os.getloadavg()[0]:.1f}): speed-up over the seed "
+            + ", ".join(f"{name} {ratio:.2f}x" for name, ratio in ratios.items())
+            + f"; small file {small:.2f} s (GSM8K-style), {small_math:.2f} s (MATH, imports math-verify)"
+        )
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import socket
 
 from latex2sympy2_extended import NormalizationConfig
 from math_verify import ExprExtractionConfig, LatexExtractionConfig, grader, parse, verify
-from sympy import Derivative, Expr, Integral, S, Subs
+from sympy import Derivative, Eq, Expr, Integral, S, Subs
 from sympy.core.function import AppliedUndef
 
 # math-verify warns once that its timeout is off: the verifier enforces it, so the note is noise.
@@ -122,9 +122,43 @@ def _symbolic_eq_after_numeric_check(a: object, b: object) -> bool:
     return _SYMBOLIC_EQ(a, b)
 
 
+_SOLVE = grader.solve
+_SOLVE_AND_COMPARE = grader.sympy_solve_and_compare
+
+
+@functools.lru_cache(maxsize=1024)
+def _solve_cached(relation: object, symbols: frozenset) -> tuple:
+    return tuple(_SOLVE(relation, set(symbols)))
+
+
+def _solve(relation: object, symbols: object) -> list:
+    """math-verify solves the gold equation again for every answer: once per gold is enough."""
+    try:
+        return list(_solve_cached(relation, frozenset(symbols)))
+    except TypeError:  # unhashable: solve it as math-verify would
+        return _SOLVE(relation, symbols)
+
+
+def _solve_and_compare_gold_first(gold: object, pred: object, float_rounding: int, precision: int) -> bool:
+    """math-verify's last resort for two equations solves both and compares the solutions; it is False
+    whenever the gold's solutions are not a list of {symbol: value} (a one-unknown equation), and False
+    when a solution of the gold's clearly fails the answer's equation. Both are decided from the gold's
+    (cached) solutions alone, without solving the answer's equation, which can take seconds."""
+    if isinstance(gold, Eq) and isinstance(pred, Eq):
+        solutions = _solve(gold, gold.free_symbols)
+        if solutions and not all(isinstance(solution, dict) for solution in solutions):
+            return False
+        for solution in solutions:
+            if numerically_different(pred.lhs.subs(solution), pred.rhs.subs(solution)):
+                return False
+    return _SOLVE_AND_COMPARE(gold, pred, float_rounding, precision)
+
+
 # Same verdicts, much faster on wrong symbolic answers. Only in the processes that import this module
-# (the verifier's workers); math-verify is pinned to 0.9, whose sympy_expr_eq looks this name up.
+# (the verifier's workers); math-verify is pinned to 0.9, whose functions look these names up.
 grader.sympy_symbolic_eq = _symbolic_eq_after_numeric_check
+grader.solve = _solve
+grader.sympy_solve_and_compare = _solve_and_compare_gold_first
 
 
 def judge(gold: str, answer: str | None) -> bool | None:
@@ -161,7 +195,7 @@ def serve(fd: int) -> None:
     from multiprocessing.connection import Connection
 
     conn = Connection(fd)
-    conn.send("ready")
+    conn.send(("ready", os.getpid()))
     while True:
         try:
             batch = conn.recv()

@@ -1,10 +1,12 @@
-"""Hang-proof math verification: worker processes, a hard per-pair timeout, and a verdict cache.
+r"""Hang-proof math verification: worker processes, a hard per-pair timeout, and a verdict cache.
 
-`Verifier.judge_many(pairs)` judges (gold answer, model answer) string pairs. Plain numbers are compared
-right here (exactly as math-verify would); everything else goes to worker processes running
-`r1cli.rewards.mathcheck`. A worker that runs past the timeout on one pair (say `9^{9^{9^{9}}}`, whose
-big-integer power no signal can interrupt) is killed and replaced: that pair scores None and the other
-pairs go on. Workers are forked by a small server process that has math-verify imported (and its LaTeX
+`Verifier.judge_many(pairs)` judges (gold answer, model answer) string pairs. Plainly written numbers
+(`18`, `0.5`, `4.5e33`, `\frac{1}{2}`) are compared right here, without sympy or a worker, wherever that
+gives math-verify's verdict; everything else goes to worker processes running `r1cli.rewards.mathcheck`,
+in batches that keep each gold's pairs together. A worker that spends more than the timeout in CPU time
+on one pair (say `9^{9^{9^{9}}}`, whose big-integer power no signal can interrupt), or four times that
+in wall-clock time, is killed and replaced: that pair scores None and the other pairs go on. Counting CPU
+time keeps the verdicts the same on a busy machine. Workers are forked by a small server process that has math-verify imported (and its LaTeX
 parser warmed up) once, so a replacement starts in milliseconds; the reward functions are safe from any
 thread of a training process, and need no `if __name__ == "__main__"` guard in the caller's script.
 """
@@ -27,9 +29,13 @@ from pathlib import Path
 
 from r1cli.errors import R1Error
 
-__all__ = ["Verifier", "get_verifier", "quick_judge"]
+__all__ = ["Verifier", "get_verifier", "number_value", "quick_judge"]
 
-_PLAIN_NUMBER_RE = re.compile(r"^-?(?:\d+(?:\.\d*)?|\.\d+)$")
+# A plainly written number: a decimal, optionally in scientific notation, or an integer fraction.
+_NUMBER_RE = re.compile(
+    r"^(-?)(?:(\d+(?:\.\d+)?)[eE]([+-]?\d+)|(\d+(?:\.\d*)?|\.\d+)|\\[dt]?frac\{(\d+)\}\{(\d+)\})$"
+)
+_MAX_EXPONENT = 400
 # Pairs sent to a worker in one message; small enough that a killed worker loses little work.
 _BATCH = 8
 _CACHE_LIMIT = 200_000
@@ -37,29 +43,77 @@ _CACHE_LIMIT = 200_000
 _MAX_FAILED_STARTS = 3
 # A worker not ready after this long (importing math-verify takes well under a second) counts as failed.
 _START_TIMEOUT = 60.0
+# The timeout counts the worker's CPU seconds on one pair, so that verdicts do not depend on how loaded
+# the machine is; a pair is given up after this many times the timeout in wall-clock seconds whatever.
+_WALL_FACTOR = 4.0
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU seconds (user + system) a process has used so far; None where /proc cannot tell (not Linux)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def number_value(text: str) -> tuple[Fraction, bool] | None:
+    r"""The exact value of a number written plainly (`-12`, `0.5`, `4.5e33`, `\frac{1}{2}`), and whether
+    math-verify reads it as exact (an integer or a fraction, not a decimal); None for anything else.
+
+    >>> number_value("-0.25"), number_value(r"\dfrac{3}{4}"), number_value("x")
+    ((Fraction(-1, 4), False), (Fraction(3, 4), True), None)
+    """
+    match = _NUMBER_RE.match(text)
+    if not match:
+        return None
+    sign, mantissa, exponent, decimal, numerator, denominator = match.groups()
+    try:
+        if mantissa is not None:
+            if abs(int(exponent)) > _MAX_EXPONENT:
+                return None
+            value, exact = Fraction(mantissa) * Fraction(10) ** int(exponent), False
+        elif decimal is not None:
+            value, exact = Fraction(decimal), "." not in decimal
+        else:
+            if int(denominator) == 0:
+                return None
+            value, exact = Fraction(int(numerator), int(denominator)), True
+    except ValueError:  # more digits than Python converts
+        return None
+    return (-value if sign else value), exact
 
 
 def quick_judge(gold: str, answer: str | None) -> bool | type[NotImplemented] | None:
-    """Judge plain decimal numbers without sympy; NotImplemented when math-verify must decide.
+    r"""Judge plainly written numbers without sympy; NotImplemented when math-verify must decide.
 
-    Equal values are equal for math-verify too; unequal integers are unequal for it too. Unequal decimals
-    are left to math-verify, which rounds (1/3 == 0.333333).
+    Equal values are equal for math-verify too, and unequal exact numbers (integers, fractions) unequal.
+    Decimals are compared by math-verify rounded to 6 places (1/3 == 0.333333), and the verifier refuses
+    tiny numbers that round alike but differ by more than 0.01%, so unequal decimals are decided here only
+    when they are far apart (more than 0.1% and, above 0.01, more than 1e-5); the rest go to math-verify.
 
-    >>> quick_judge("1234", "1234.0"), quick_judge("18", "19"), quick_judge("0.5", "0.49")
-    (True, False, NotImplemented)
+    >>> quick_judge("1234", "1234.0"), quick_judge("18", "19"), quick_judge("4.5e33", "4.6e33")
+    (True, False, False)
+    >>> quick_judge("0.5", r"\frac{1}{2}"), quick_judge("0.333333", r"\frac{1}{3}")
+    (True, NotImplemented)
     """
-    if not _PLAIN_NUMBER_RE.match(gold):
+    gold_value = number_value(gold)
+    if gold_value is None:
         return NotImplemented
     if answer is None:
         return False
-    if not _PLAIN_NUMBER_RE.match(answer):
+    answer_value = number_value(answer)
+    if answer_value is None:
         return NotImplemented
-    try:
-        if Fraction(gold) == Fraction(answer):
-            return True
-    except ValueError:  # more digits than Python converts
-        return NotImplemented
-    if "." not in gold and "." not in answer:
+    (a, a_exact), (b, b_exact) = gold_value, answer_value
+    if a == b:
+        return True
+    if a_exact and b_exact:
+        return False
+    apart, largest = abs(a - b), max(abs(a), abs(b))
+    if apart > largest / 1000 and (largest < Fraction(1, 100) or apart > Fraction(1, 100_000)):
         return False
     return NotImplemented
 
@@ -146,14 +200,34 @@ class _Worker:
         self.inflight: deque[tuple[int, str, str | None]] = deque()
         self.ends: deque[int] = deque()  # how many results until each batch sent is done
         self.clock = 0.0  # when the pair at the head of `inflight` started
+        self.cpu_mark: float | None = None  # the worker's CPU seconds when that pair started
 
     @property
     def batches(self) -> int:
         return len(self.ends)
 
+    def cpu(self) -> float | None:
+        return _cpu_seconds(self.pid) if self.pid else None
+
+    def start_clock(self) -> None:
+        self.clock = time.monotonic()
+        self.cpu_mark = self.cpu()
+
+    def overdue(self, timeout: float, now: float) -> bool:
+        """The pair at the head of `inflight` used more than `timeout` CPU seconds (or, where CPU time is
+        unknown, wall-clock seconds), or more than _WALL_FACTOR times that in wall-clock seconds."""
+        if not self.inflight:
+            return False
+        if now > self.clock + _WALL_FACTOR * timeout:
+            return True
+        cpu = self.cpu() if self.cpu_mark is not None else None
+        if cpu is None:
+            return now > self.clock + timeout
+        return cpu - self.cpu_mark > timeout
+
     def send(self, batch: list[tuple[int, str, str | None]]) -> None:
         if not self.inflight:
-            self.clock = time.monotonic()
+            self.start_clock()
         self.inflight.extend(batch)
         self.ends.append(len(self.inflight))
         self.conn.send(batch)
@@ -162,7 +236,8 @@ class _Worker:
         """The pair at the head of `inflight` has its verdict."""
         self.inflight.popleft()
         self.ends = deque(end - 1 for end in self.ends if end > 1)
-        self.clock = time.monotonic()
+        if self.inflight:
+            self.start_clock()
 
     def kill(self) -> None:
         self.server.kill(self)
@@ -284,8 +359,9 @@ class Verifier:
                 # Two batches in flight per worker, so it never waits for the next one.
                 while worker.ready and pending and worker.batches < 2:
                     worker.send(pending.popleft())
+            # CPU time grows no faster than wall-clock time: nothing is overdue before the nearest deadline.
             busy = [w.clock + self.timeout for w in self._pool if w.inflight]
-            wait_for = min(1.0, max(0.0, min(busy) - time.monotonic())) if busy else 1.0
+            wait_for = min(1.0, max(0.05, min(busy) - time.monotonic())) if busy else 1.0
             ready = wait([w.conn for w in self._pool], timeout=wait_for)
             for slot, worker in enumerate(self._pool):
                 died = False
@@ -295,7 +371,7 @@ class Verifier:
                     except (EOFError, OSError):
                         died = True
                 now = time.monotonic()
-                overdue = (bool(worker.inflight) and now > worker.clock + self.timeout) or (
+                overdue = worker.overdue(self.timeout, now) or (
                     not worker.ready and now > worker.born + _START_TIMEOUT
                 )
                 if died or overdue:
@@ -306,8 +382,8 @@ class Verifier:
         done = 0
         while worker.conn.poll():
             message = worker.conn.recv()
-            if message == "ready":
-                worker.ready = True
+            if isinstance(message, tuple) and message[0] == "ready":
+                worker.ready, worker.pid = True, message[1]
                 self._failed_starts = 0
                 continue
             index, verdict = message

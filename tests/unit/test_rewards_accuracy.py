@@ -11,7 +11,7 @@ import pytest
 from r1cli.errors import R1Error
 from r1cli.rewards.accuracy import correctness, make_accuracy, make_cosine
 from r1cli.rewards.mathcheck import judge, numerically_different, parse_answer
-from r1cli.rewards.verifier import Verifier, get_verifier, quick_judge
+from r1cli.rewards.verifier import Verifier, get_verifier, number_value, quick_judge
 
 GSM8K_GOLD = (
     "Janet sells 16 - 3 - 4 = <<16-3-4=9>>9 duck eggs a day.\n"
@@ -107,13 +107,36 @@ def test_quick_judge_agrees_with_math_verify_on_plain_numbers() -> None:
         ("0.5", ".5"),
         ("-3", "-3"),
         ("7", "70"),
+        (r"\frac{1}{2}", "0.5"),
+        ("4.5e33", "4.6e33"),
+        ("2.88e-19", "8.64e-19"),
+        ("1e1", "10"),
     ]:
         quick = quick_judge(gold, answer)
         assert quick is not NotImplemented
         assert quick == judge(gold, answer), (gold, answer)
     assert quick_judge("0.3333", "0.33333") is NotImplemented
-    assert quick_judge(r"\frac{1}{2}", "0.5") is NotImplemented
+    assert quick_judge(r"\frac{1}{3}", "0.333333") is NotImplemented
+    assert quick_judge("1.e5", "100000") is NotImplemented  # not scientific notation for math-verify
     assert quick_judge("5", None) is False
+
+
+def test_quick_judge_never_contradicts_math_verify_near_rounding_edges() -> None:
+    """Golds from GSM8K and Minerva, answers nudged by 10^-1 .. 10^-8 relatively and absolutely, written
+    as decimals and in scientific notation: every verdict decided without sympy is math-verify's."""
+    golds = ["4.03188", "7.5e7", "2.7778e-6", "0.822", "2.26e-10", "56.0", "-0.2", "0", "18", r"\frac{3}{4}"]
+    decided = 0
+    for gold in golds:
+        value = float(number_value(gold)[0])
+        nudged = [value * (1 + sign * 10.0**-k) for k in (1, 3, 5, 8) for sign in (1, -1)]
+        nudged += [value + 10.0**-k for k in (2, 5, 7)]
+        for other in nudged:
+            for answer in (f"{other:.6g}", f"{other:.3e}"):
+                quick = quick_judge(gold, answer)
+                if quick is not NotImplemented:
+                    decided += 1
+                    assert quick == judge(gold, answer), (gold, answer)
+    assert decided > 100
 
 
 def test_numeric_disproof_only_says_different_when_it_is_sure() -> None:
@@ -171,3 +194,23 @@ def test_workers_that_cannot_start_are_a_clear_error(monkeypatch) -> None:
     verifier = Verifier(workers=1, timeout=1.0)
     with pytest.raises(R1Error, match="exit as soon as they start"):
         verifier.judge_many([("x^2", "x^3")])
+
+
+def test_equations_are_judged_from_the_golds_solutions_with_math_verifys_verdicts(monkeypatch) -> None:
+    from math_verify import grader
+
+    from r1cli.rewards import mathcheck
+
+    pairs = [
+        ("x + y = 1", "2 x + 2 y = 2"),
+        ("x + y = 1", "x + y = 3"),
+        ("a b = c", "b a = c"),
+        ("x^2 = 4", "x^2 = 9"),
+        (r"y^{\prime}+r y-r x(t)=0", r"y^{\prime}+r y-r x(t)=7"),
+    ]
+    ours = [judge(gold, answer) for gold, answer in pairs]
+    monkeypatch.setattr(grader, "solve", mathcheck._SOLVE)
+    monkeypatch.setattr(grader, "sympy_solve_and_compare", mathcheck._SOLVE_AND_COMPARE)
+    mathcheck.parse_answer.cache_clear()
+    assert ours == [judge(gold, answer) for gold, answer in pairs]
+    assert ours[1] is False and ours[4] is False
