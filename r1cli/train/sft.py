@@ -15,6 +15,7 @@ a completion. The output directory is laid out like `r1 train zero`'s.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +119,7 @@ def fit_loss_to_template(dataset: Any, tokenizer: Any, config: Any) -> Any:
     return dataset.map(_last_turn_as_completion, remove_columns=["messages"], desc="prompt/completion")
 
 
-def _load_start_model(recipe: Recipe, gradient_checkpointing: bool) -> Any:
+def load_start_model(recipe: Recipe, gradient_checkpointing: bool) -> Any:
     """The model to fine-tune: the recipe's, where an earlier stage's LoRA adapter is opened on its base.
 
     With [lora] on, training continues that adapter; with it off, the adapter is merged first.
@@ -163,7 +164,7 @@ def build_sft_trainer(recipe: Recipe, config: Any = None) -> Any:
     evaluate = config.eval_strategy != "no" and len(dataset["test"]) > 0
     eval_rows = fit_loss_to_template(dataset["test"], tokenizer, config) if evaluate else None
 
-    model = _load_start_model(recipe, gradient_checkpointing=bool(config.activation_checkpointing))
+    model = load_start_model(recipe, gradient_checkpointing=bool(config.activation_checkpointing))
     continuing_adapter = hasattr(model, "peft_config")
     with quiet_datasets():  # no tokenizing progress bars
         trainer = SFTTrainer(
@@ -174,6 +175,12 @@ def build_sft_trainer(recipe: Recipe, config: Any = None) -> Any:
             processing_class=tokenizer,
             peft_config=None if continuing_adapter else lora_config(model_settings(recipe)),
             callbacks=trainer_callbacks(recipe.section("logging"), config.output_dir),
+        )
+    if len(trainer.train_dataset) == 0:
+        raise R1Error(
+            f"no training row is left once cut to sft.max_length = {config.max_length} tokens: the assistant's part "
+            "of every row lies beyond it",
+            hint="raise --sft.max_length",
         )
     quiet_trainer_output(trainer)
     return trainer
@@ -192,7 +199,13 @@ def train_sft(recipe: Recipe, resume: bool = False) -> TrainResult:
     checkpoint = start_run(recipe, output_dir, resume=resume, trained=TRAINED_SECTIONS)
     config.distributed_state.wait_for_everyone()
 
-    trainer = build_sft_trainer(recipe, config)
+    created = not output_dir.exists()
+    try:
+        trainer = build_sft_trainer(recipe, config)
+    except R1Error:
+        if created and output_dir.is_dir():  # the trainer made it; a refused run leaves nothing behind
+            shutil.rmtree(output_dir, ignore_errors=True)
+        raise
     if trainer.is_world_process_zero():
         write_recipe(recipe, output_dir)
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)

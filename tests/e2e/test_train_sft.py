@@ -150,16 +150,17 @@ def test_sigkill_then_resume_ends_at_the_planned_step(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("setup", "override", "message"),
+    ("setup", "extra", "message"),
     [
-        ("columns", None, "columns: question, reply"),
-        ("folder", None, "neither a saved dataset nor a folder"),
-        ("rows", "--sft.learning_rat", "did you mean 'sft.learning_rate'"),
-        ("rows", "--sft.packing", "needs FlashAttention"),
+        ("columns", [], "columns: question, reply"),
+        ("folder", [], "neither a saved dataset nor a folder"),
+        ("rows", ["--sft.learning_rat", "0.1"], "did you mean 'sft.learning_rate'"),
+        ("rows", ["--sft.packing", "true"], "needs FlashAttention"),
+        ("rows", ["--sft.max_length", "8"], "no training row is left"),
     ],
 )
 def test_bad_input_is_one_line_and_creates_no_output(
-    tmp_path: Path, setup: str, override, message: str
+    tmp_path: Path, setup: str, extra: list[str], message: str
 ) -> None:
     if setup == "columns":
         data = _write(tmp_path / "odd.jsonl", [{"question": "q", "reply": "r"}] * 4)
@@ -170,7 +171,6 @@ def test_bad_input_is_one_line_and_creates_no_output(
     else:
         data = _write(tmp_path / "rows.jsonl", _rows("messages", 4))
     out = tmp_path / "out"
-    extra = [override, "true" if "packing" in override else "0.1"] if override else []
     result = runner.invoke(app, ["train", "sft", "--data", str(data), "--output-dir", str(out), *extra])
     assert result.exit_code == 1
     assert message in result.stderr
