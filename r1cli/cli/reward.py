@@ -46,7 +46,9 @@ def score(
         typer.Argument(
             metavar="INPUT.jsonl",
             help="One JSON object per line: `completion` (text or chat messages), `solution` (the gold answer, "
-            "needed by accuracy, cosine and length), optional `id`, `prompt`, `completion_ids`, other columns.",
+            "needed by accuracy, cosine and length), optional `id`, `prompt` (chat messages, or the text after the "
+            "chat template: one ending with an opened <think> makes the completion start inside it), "
+            "`rendered_prompt`, `completion_ids`, other columns.",
         ),
     ],
     rewards: Annotated[

@@ -2,7 +2,9 @@ r"""Rewards for the shape of a completion: the `<think>`/`<answer>` format, its 
 and repetition.
 
 Each reward has TRL's signature `f(completions, **kwargs) -> list[float | None]`; completions are strings
-or chat messages (`[{"role": "assistant", "content": ...}]`). The configurable ones are built from the
+or chat messages (`[{"role": "assistant", "content": ...}]`). Where a row's prompt ends with an opened
+`<think>` (a reasoning model's chat template), the completion is read as starting inside it
+(`r1cli.rewards.answers.scored_texts`). The configurable ones are built from the
 recipe's `[rewards.<name>]` table by `r1cli.rewards.registry`.
 """
 
@@ -12,20 +14,25 @@ import re
 from collections.abc import Callable
 
 from r1cli.errors import R1Error
-from r1cli.rewards.answers import completion_text
+from r1cli.rewards.answers import completion_text, scored_texts
 
 _TAGS = ("<think>", "</think>", "<answer>", "</answer>")
 
 
-def format_reward(completions: list, **kwargs) -> list[float]:
+def format_reward(
+    completions: list, prompts: list | None = None, rendered_prompt: list | None = None, **kwargs
+) -> list[float]:
     r"""1.0 for exactly `<think>...</think>` then `<answer>...</answer>` (whitespace around and between), else 0.0.
 
     Each tag must appear exactly once, so a second `<answer>` hidden in the reasoning fails.
 
     >>> format_reward(["<think>\n2 + 2 = 4\n</think>\n\n<answer>\n4\n</answer>", "The answer is 4."])
     [1.0, 0.0]
+    >>> format_reward(["2 + 2 = 4\n</think>\n<answer>\n4\n</answer>"], prompts=["<think>\n"])
+    [1.0]
     """
-    return [1.0 if is_well_formed(completion_text(c)) else 0.0 for c in completions]
+    texts = scored_texts(completions, prompts, rendered_prompt)
+    return [1.0 if is_well_formed(text) else 0.0 for text in texts]
 
 
 def is_well_formed(text: str) -> bool:
@@ -39,7 +46,9 @@ def is_well_formed(text: str) -> bool:
     return between.strip() == "" and text.index("<answer>") > text.index("</think>")
 
 
-def tag_count_reward(completions: list, **kwargs) -> list[float]:
+def tag_count_reward(
+    completions: list, prompts: list | None = None, rendered_prompt: list | None = None, **kwargs
+) -> list[float]:
     r"""Partial format credit, 0.25 per well-placed tag (open-r1's tag count, without its newline rules).
 
     `<think>` earns 0.25 when it occurs once and opens the completion; `</think>` when it occurs once after
@@ -49,7 +58,7 @@ def tag_count_reward(completions: list, **kwargs) -> list[float]:
     >>> tag_count_reward(["<think>a</think><answer>4</answer>", "<think>a</think> 4", "4 </answer>"])
     [1.0, 0.5, 0.25]
     """
-    return [_tag_score(completion_text(c)) for c in completions]
+    return [_tag_score(text) for text in scored_texts(completions, prompts, rendered_prompt)]
 
 
 def _tag_score(text: str) -> float:
@@ -92,8 +101,11 @@ def make_reasoning_steps(min_steps: int = 3) -> Callable[..., list[float]]:
     if not isinstance(min_steps, int) or isinstance(min_steps, bool) or min_steps < 1:
         raise R1Error(f"rewards.reasoning_steps.min_steps = {min_steps!r}: must be an integer >= 1")
 
-    def reasoning_steps(completions: list, **kwargs) -> list[float]:
-        return [min(1.0, count_reasoning_steps(completion_text(c)) / min_steps) for c in completions]
+    def reasoning_steps(
+        completions: list, prompts: list | None = None, rendered_prompt: list | None = None, **kwargs
+    ) -> list[float]:
+        texts = scored_texts(completions, prompts, rendered_prompt)
+        return [min(1.0, count_reasoning_steps(text) / min_steps) for text in texts]
 
     return reasoning_steps
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from r1cli.rewards.answers import completion_text, prompt_text
+from r1cli.rewards.answers import prompt_text, scored_texts
 
 # Script -> character class. Order matters only for readability; the classes do not overlap.
 _SCRIPTS: dict[str, str] = {
@@ -75,7 +75,7 @@ def _reasoning_and_answer(text: str) -> str:
 
 
 def language_consistency_reward(
-    completions: list, prompts: list | None = None, **kwargs
+    completions: list, prompts: list | None = None, rendered_prompt: list | None = None, **kwargs
 ) -> list[float | None]:
     """Fraction of the completion's think/answer words written in the prompt's script (None if unknown).
 
@@ -88,9 +88,10 @@ def language_consistency_reward(
     if prompts is None:
         return [None] * len(completions)
     rewards: list[float | None] = []
-    for completion, prompt in zip(completions, prompts, strict=False):
+    texts = scored_texts(completions, prompts, rendered_prompt)  # inside an opened <think> is reasoning
+    for text, prompt in zip(texts, prompts, strict=False):
         prompt_counts = script_counts(prompt_text(prompt))
-        counts = script_counts(_reasoning_and_answer(completion_text(completion)))
+        counts = script_counts(_reasoning_and_answer(text))
         total = sum(counts.values())
         if not prompt_counts or not total:
             rewards.append(None)

@@ -5,6 +5,10 @@
 Each input row needs `completion` (a string, or chat messages whose last assistant content is scored) and,
 when a reward compares against the gold (accuracy, cosine, length), `solution`; `prompt`, `id`,
 `completion_ids` and any other columns are passed to the rewards the way GRPO passes dataset columns.
+A string `prompt` is the text the model continued from (the rendered chat template): when it ends with an
+opened `<think>`, format, tag_count, reasoning_steps and language_consistency read the completion as
+starting inside it. A chat-message `prompt` can carry that text beside it in a `rendered_prompt` column
+(what `r1 train zero` passes).
 Each output row holds `id` (when given), `rewards` ({name: float, or null where a reward could not be
 computed}) and `total` (the weighted sum, nulls counting 0), in input order. A bad line stops the run
 with its line number, or with `skip_bad` is left out of the output and listed. Rows are scored as one
@@ -79,6 +83,9 @@ def check_row(row: dict[str, Any], needs_solution: Sequence[str]) -> str | None:
     prompt = row.get("prompt")
     if prompt is not None and not isinstance(prompt, str) and not _is_messages(prompt):
         return "`prompt` must be a string or a list of chat messages"
+    rendered = row.get("rendered_prompt")
+    if rendered is not None and not isinstance(rendered, str):
+        return "`rendered_prompt` must be a string (the prompt after the chat template)"
     ids = row.get("completion_ids")
     if ids is not None and not (isinstance(ids, list) and all(type(i) is int for i in ids)):
         return "`completion_ids` must be a list of integers"
@@ -225,4 +232,3 @@ def score_file(
         seconds=time.perf_counter() - started,
         timeouts=verifier.timeouts if verifier else 0,
     )
-

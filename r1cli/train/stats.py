@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from r1cli.rewards.answers import completion_text, prompt_text
+from r1cli.rewards.answers import prompt_text, scored_texts
 from r1cli.rewards.format import count_reasoning_steps, is_well_formed
 
 
@@ -91,6 +91,7 @@ class SampleWindow:
 class _Batch:
     prompts: Sequence[Any]
     completions: Sequence[Any]
+    rendered_prompts: Sequence[Any] | None
     token_counts: list[int] | None
     rewards: list[list[float] | None]
 
@@ -175,6 +176,7 @@ class RewardRecorder:
                 batch = self._pending = _Batch(
                     prompts=kwargs.get("prompts") or [""] * len(completions),
                     completions=completions,
+                    rendered_prompts=kwargs.get("rendered_prompt"),
                     token_counts=[len(x) for x in ids] if ids is not None else None,
                     rewards=[None] * len(self.names),
                 )
@@ -201,7 +203,8 @@ class RewardRecorder:
             w.tokens_known = False
         else:
             w.completion_tokens += sum(batch.token_counts)
-        texts = [completion_text(c) for c in batch.completions]
+        # A completion whose prompt opened <think> is read as starting inside it, as the format rewards do.
+        texts = scored_texts(batch.completions, batch.prompts, batch.rendered_prompts)
         for text in texts:
             w.completion_chars += len(text)
             w.format_ok += is_well_formed(text)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from r1cli.console import note
 from r1cli.errors import R1Error
@@ -46,6 +47,29 @@ def _note_prepared_data(recipe: Recipe) -> None:
         note(f"{', '.join(ignored)} do nothing on a prepared folder: they were applied by r1 data prepare")
 
 
+def with_rendered_prompts(dataset: Any, tokenizer: Any, template_kwargs: dict[str, Any] | None = None) -> Any:
+    """Add `rendered_prompt`, each chat prompt as the chat template renders it for generation (as trl does).
+
+    trl passes chat prompts to the reward functions as messages, without the generation prompt a
+    reasoning model's template ends with (`<think>\n`); with this column the rewards and training
+    statistics see, per row, whether the completion starts inside an opened `<think>`. Plain-text
+    prompts reach them as the text itself and get no column.
+    """
+    train = dataset["train"]
+    if "prompt" not in train.column_names or not len(train) or isinstance(train[0]["prompt"], str):
+        return dataset
+    if not getattr(tokenizer, "chat_template", None):
+        return dataset  # trl itself cannot render these prompts; it says so when training starts
+
+    def render(row: dict[str, Any]) -> dict[str, str]:
+        text = tokenizer.apply_chat_template(
+            row["prompt"], tokenize=False, add_generation_prompt=True, **(template_kwargs or {})
+        )
+        return {"rendered_prompt": text}
+
+    return dataset.map(render, keep_in_memory=True, desc="Rendering prompts")  # no cache files in DIR
+
+
 def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
     """Run GRPO as the recipe says; returns where the model went and its final metrics."""
     from trl import GRPOTrainer
@@ -72,6 +96,7 @@ def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
     dataset = load_prompt_dataset(recipe.section("data"), tokenizer=tokenizer)
     if "train" not in dataset or len(dataset["train"]) == 0:
         raise R1Error(f"dataset '{recipe.get('data.dataset')}' has no training rows")
+    dataset = with_rendered_prompts(dataset, tokenizer, config.chat_template_kwargs)
     recorder = RewardRecorder(names, weights)
     reward_funcs = recorder.wrap(build_reward_functions(rewards_cfg, names))
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from r1cli.rewards.answers import completion_text
 from r1cli.train.callbacks import quiet_trainer_output
 from r1cli.train.reward_log import RewardRecorder, build_callbacks
-from r1cli.train.stats import completion_text
 
 pytestmark = pytest.mark.slow
 SMALL = {"hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2}
