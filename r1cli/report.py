@@ -256,7 +256,7 @@ def plot_metric(runs: list[RunMetrics], metric: Metric, path: Path) -> bool:
         color = f"C{index % 10}"
         window = max(window, smoothing_window(len(values)))
         label = run.name if len(runs) > 1 else metric.key
-        axes.plot(steps, values, "o-", color=color, alpha=0.25, markersize=2.5, linewidth=0.8)
+        axes.plot(steps, values, "o-", color=color, alpha=0.35, markersize=3, linewidth=0.8)
         axes.plot(steps, smooth(values, smoothing_window(len(values))), color=color, linewidth=2, label=label)
         plotted = True
     if not plotted:
