@@ -17,6 +17,7 @@ from typing import Any
 
 from r1cli.errors import R1Error, did_you_mean
 from r1cli.recipe.provenance import HARDWARE_SOURCE, Recipe
+from r1cli.recipe.schema import TRAINER_SECTIONS
 from r1cli.recipe.stages import stage_name, trainer_section
 
 
@@ -229,7 +230,7 @@ def _fit_precision(recipe: Recipe) -> None:
         recipe.notes.append(
             f"model.dtype = {dtype} on CPU: mixed precision runs about 2x slower than float32"
         )
-    for section in ("grpo", "sft"):
+    for section in TRAINER_SECTIONS:
         for flag, wanted in (("bf16", dtype == "bfloat16"), ("fp16", dtype == "float16")):
             key = f"{section}.{flag}"
             if recipe.sources.get(key, "default") == "default":
@@ -243,7 +244,7 @@ def _fit_precision(recipe: Recipe) -> None:
 
 def _fold_deprecated_aliases(recipe: Recipe) -> None:
     """transformers 5 prefers activation_checkpointing, and ignores the old name once the new one is set."""
-    for section in ("grpo", "sft"):
+    for section in TRAINER_SECTIONS:
         old, new = f"{section}.gradient_checkpointing", f"{section}.activation_checkpointing"
         if old in recipe.sources and recipe.sources[old] != "default":
             recipe.set(new, recipe.get(old), recipe.sources[old])
@@ -257,7 +258,7 @@ def _fit_device(recipe: Recipe) -> None:
 
     if torch.cuda.is_available():
         return
-    for section in ("grpo", "sft"):
+    for section in TRAINER_SECTIONS:
         for key, value in ((f"{section}.use_cpu", True), (f"{section}.dataloader_pin_memory", False)):
             if recipe.sources.get(key, "default") == "default":
                 recipe.set(key, value, HARDWARE_SOURCE)

@@ -14,6 +14,7 @@ from typing import Any
 from r1cli.console import is_main_process, note
 from r1cli.errors import R1Error
 from r1cli.recipe.provenance import Recipe
+from r1cli.recipe.schema import TRAINER_SECTIONS
 from r1cli.rundir import OutputKind, check_resume_recipe, claim_output_dir
 
 CHECKPOINT_RE = re.compile(r"^checkpoint-(\d+)$")
@@ -87,7 +88,7 @@ def start_run(recipe: Recipe, output_dir: Path, *, resume: bool, trained: Sequen
     if not resume:
         return None
     check_resume_recipe(recipe, output_dir, trained)
-    section = next(name for name in trained if name in ("grpo", "sft"))
+    section = next(name for name in trained if name in TRAINER_SECTIONS)
     return find_resume_checkpoint(output_dir, recipe, section)
 
 
