@@ -1,0 +1,453 @@
+"""`r1 pipeline run`: the whole DeepSeek-R1 recipe end to end, one stage after the other, in one folder.
+
+    r1 pipeline run                                   # the tiny CPU recipe: built-in addition task, minutes
+    r1 pipeline run --recipe recipes/l40s-pipeline.toml --output-dir runs/pipeline
+
+Stages (each through the same core function as its single command; no stage is implemented twice):
+
+    data        r1 data prepare          DIR/data (train and the held-out test split)
+    coldstart   worked traces -> r1 coldstart refine      DIR/coldstart/coldstart.jsonl
+    sft         r1 train sft (stage 1, cold start)        DIR/sft
+    zero        r1 train zero (GRPO from the SFT model)   DIR/zero
+    reject      r1 sample reject (train problems)         DIR/reject/accepted.jsonl
+    reject_sft  r1 train sft (stage 2, from the GRPO model)   DIR/reject_sft
+    distill     r1 distill (into a smaller student)       DIR/distill
+
+After each training stage the model is evaluated (`r1 eval`, greedy) on the held-out test split, and
+`r1 report` writes its plots. A finished stage leaves `DIR/stages/<name>.json`; a rerun skips finished
+stages and continues an unfinished one (training from its last checkpoint, generation where it stopped).
+`DIR/summary.json` lists the stages: name, model_dir, accuracy, format_rate, seconds.
+
+The `[pipeline]` section holds what differs between the stages (steps, learning rates, sizes); the
+rest comes from the recipe's own sections ([sft], [grpo], [generation], [rewards], [data], [tiny]).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from r1cli.errors import R1Error
+from r1cli.rundir import OutputKind
+
+if TYPE_CHECKING:
+    from r1cli.recipe.provenance import Recipe
+
+STAGES = ("coldstart", "sft", "zero", "reject", "reject_sft", "distill")
+TRAINING_STAGES = ("sft", "zero", "reject_sft", "distill")
+COLDSTART_METHODS = ("traces", "fewshot", "direct")
+# [pipeline] keys that count steps or samples (>= 1), and problems (>= 0, 0 = all).
+STEP_KEYS = (
+    "sft_steps",
+    "zero_steps",
+    "reject_sft_steps",
+    "distill_steps",
+    "reject_samples",
+    "distill_samples",
+)
+COUNT_KEYS = ("coldstart_problems", "reject_problems", "distill_problems", "eval_problems")
+SUMMARY_FILE = "summary.json"
+STAGES_DIR = "stages"
+SOURCE = "pipeline"
+# The recipe sections that decide what the pipeline produces: a rerun must not change them.
+PIPELINE_SECTIONS = (
+    "model", "tiny", "quantization", "lora", "data", "rewards", "grpo", "sft", "generation", "pipeline",
+)  # fmt: skip
+PIPELINE_RUN = OutputKind(
+    command="r1 pipeline run",
+    holds="a pipeline run",
+    markers=(SUMMARY_FILE, STAGES_DIR, "recipe.toml"),
+    resumable=True,
+    option="--output-dir",
+)
+
+
+@dataclass
+class StageRecord:
+    """One stage in summary.json: where its model is, its held-out accuracy and format rate, its wall time."""
+
+    name: str
+    model_dir: str | None
+    accuracy: float | None = None
+    format_rate: float | None = None
+    seconds: float = 0.0
+    details: dict[str, Any] = field(default_factory=dict)
+    reused: bool = False  # finished by an earlier run (not saved)
+
+    def to_dict(self) -> dict[str, Any]:
+        entry = asdict(self)
+        entry.pop("reused")
+        return entry
+
+
+@dataclass
+class PipelineResult:
+    output_dir: Path
+    stages: list[StageRecord]
+    seconds: float
+
+    @property
+    def summary_path(self) -> Path:
+        return self.output_dir / SUMMARY_FILE
+
+
+def stage_recipe(recipe: Recipe, values: dict[str, Any]) -> Recipe:
+    """A copy of the recipe with a stage's own keys set (source `pipeline`)."""
+    changed = copy.deepcopy(recipe)
+    for key, value in values.items():
+        changed.set(key, value, SOURCE)
+    return changed
+
+
+def pipeline_recipe(recipe: Recipe) -> Recipe:
+    """The recipe every stage starts from: [pipeline]'s system prompt and generation settings applied."""
+    cfg = recipe.section("pipeline")
+    values: dict[str, Any] = {
+        "generation.max_new_tokens": int(cfg["max_new_tokens"]),
+        "generation.batch_size": int(cfg["generation_batch_size"]),
+    }
+    if cfg.get("system_prompt"):
+        values["data.system_prompt"] = str(cfg["system_prompt"])
+    return stage_recipe(recipe, values)
+
+
+def check_pipeline_settings(recipe: Recipe) -> None:
+    """One-line errors for [pipeline] values that cannot work, before any stage runs."""
+    cfg = recipe.section("pipeline")
+    method = cfg.get("coldstart")
+    if method not in COLDSTART_METHODS:
+        raise R1Error(
+            f"pipeline.coldstart = {method!r}: must be one of {', '.join(COLDSTART_METHODS)}",
+            hint="traces: the built-in task's worked solutions; fewshot/direct: a model writes them",
+        )
+    if method == "traces" and recipe.get("data.dataset") != "synthetic:addition":
+        raise R1Error(
+            f"pipeline.coldstart = 'traces' needs data.dataset = 'synthetic:addition' (got {recipe.get('data.dataset')!r})",
+            hint="for other problems set pipeline.coldstart = 'fewshot' or 'direct'",
+        )
+    for key in STEP_KEYS + COUNT_KEYS:
+        value, least = cfg.get(key), 1 if key in STEP_KEYS else 0
+        if not isinstance(value, int) or isinstance(value, bool) or value < least:
+            every = "" if least else " (0 = all)"
+            raise R1Error(f"pipeline.{key} = {value!r}: must be an integer >= {least}{every}")
+    if float(recipe.get("data.test_size") or 0) == 0:
+        raise R1Error("the pipeline evaluates on a held-out split: data.test_size must not be 0")
+
+
+class Pipeline:
+    """The stages of one pipeline folder; `run()` runs those not finished yet."""
+
+    def __init__(
+        self, recipe: Recipe, output_dir: Path, on_stage: Callable[[StageRecord], None] | None = None
+    ):
+        self.base = recipe
+        self.recipe = pipeline_recipe(recipe)
+        self.cfg = recipe.section("pipeline")
+        self.dir = Path(output_dir)
+        self.data_dir = self.dir / "data"
+        self.on_stage = on_stage or (lambda record: None)
+        self.records: list[StageRecord] = []
+
+    # ---- bookkeeping ------------------------------------------------------------------------------
+
+    def _marker(self, name: str) -> Path:
+        return self.dir / STAGES_DIR / f"{name}.json"
+
+    def _finished(self, name: str) -> StageRecord | None:
+        marker = self._marker(name)
+        if not marker.is_file():
+            return None
+        try:
+            saved = json.loads(marker.read_text(encoding="utf-8"))
+            return StageRecord(**saved, reused=True)
+        except (OSError, ValueError, TypeError) as exc:
+            raise R1Error(f"cannot read {marker}: {exc}", hint="delete it to run that stage again") from None
+
+    def _finish(self, record: StageRecord) -> None:
+        from r1cli.rundir import _write_atomically
+
+        _write_atomically(self._marker(record.name), json.dumps(record.to_dict(), indent=2) + "\n")
+        self.records.append(record)
+        self._write_summary()
+        self.on_stage(record)
+
+    def _write_summary(self) -> None:
+        from r1cli.rundir import _write_atomically
+
+        summary = {"stages": [record.to_dict() for record in self.records]}
+        _write_atomically(self.dir / SUMMARY_FILE, json.dumps(summary, indent=2) + "\n")
+
+    # ---- the run ---------------------------------------------------------------------------------
+
+    def run(self) -> PipelineResult:
+        from r1cli.rundir import check_resume_recipe, claim_output_dir, write_recipe
+
+        started = time.perf_counter()
+        claim = claim_output_dir(self.dir, PIPELINE_RUN, resume=_is_pipeline_dir(self.dir))
+        if claim.resume:
+            check_resume_recipe(self.base, self.dir, PIPELINE_SECTIONS)
+        write_recipe(self.base, self.dir)
+        (self.dir / STAGES_DIR).mkdir(parents=True, exist_ok=True)
+        self._prepare_data()
+        steps = {
+            "coldstart": self._coldstart,
+            "sft": self._sft,
+            "zero": self._zero,
+            "reject": self._reject,
+            "reject_sft": self._reject_sft,
+            "distill": self._distill,
+        }
+        for name in STAGES:
+            record = self._finished(name)
+            if record is not None:
+                self.records.append(record)
+                self._write_summary()
+                self.on_stage(record)
+                continue
+            stage_started = time.perf_counter()
+            details = steps[name]()
+            model_dir = details.pop("model_dir", str(self.dir / name) if name in TRAINING_STAGES else None)
+            record = StageRecord(
+                name, model_dir, details.pop("accuracy", None), details.pop("format_rate", None)
+            )
+            record.details = details
+            if model_dir is not None:
+                self._report(Path(model_dir))
+                if record.accuracy is None:
+                    record.accuracy, record.format_rate = self._evaluate(Path(model_dir))
+            record.seconds = round(time.perf_counter() - stage_started, 1)
+            self._finish(record)
+        return PipelineResult(self.dir, self.records, time.perf_counter() - started)
+
+    def _prepare_data(self) -> None:
+        """DIR/data: `r1 data prepare` of data.dataset, with the pipeline's system prompt (once)."""
+        from r1cli.data import prepare, save_prepared
+        from r1cli.data.store import is_saved_dataset_dict
+
+        if is_saved_dataset_dict(self.data_dir):
+            return
+        dataset, summary = prepare(self.recipe.section("data"))
+        if len(dataset["test"]) == 0:
+            raise R1Error("the prepared data has no held-out test split", hint="raise data.test_size")
+        save_prepared(dataset, summary, self.data_dir)
+
+    def _problems(self, name: str, limit: int) -> Path:
+        """DIR/<name>/problems.jsonl: the first `limit` train problems (all with 0), with their gold."""
+        from r1cli.data.problems import gold_of, read_problems
+        from r1cli.jsonl import atomic_write
+
+        target = self.dir / name / "problems.jsonl"
+        if target.is_file():
+            return target
+        prompts = read_problems(self.data_dir, self.recipe.section("data"), split="train")
+        chosen = prompts[:limit] if limit else prompts
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(({"id": p.id, "problem": p.row["problem"], **gold_of(p.row)} for p in chosen), target)
+        return target
+
+    # ---- stages ----------------------------------------------------------------------------------
+
+    def _coldstart(self) -> dict[str, Any]:
+        """Cold-start traces for the train problems, cleaned by `r1 coldstart refine` (rules)."""
+        from r1cli.coldstart.generate import run_coldstart, run_refine
+        from r1cli.data.problems import read_problems
+        from r1cli.data.synthetic import addition_trace
+        from r1cli.jsonl import atomic_write
+
+        folder = self.dir / "coldstart"
+        problems = self._problems("coldstart", int(self.cfg["coldstart_problems"]))
+        output = folder / "coldstart.jsonl"
+        method = self.cfg["coldstart"]
+        if method == "traces":
+            raw = folder / "traces.jsonl"
+            prompts = read_problems(problems, self.recipe.section("data"))
+            atomic_write(
+                (
+                    {"id": p.id, "prompt": p.messages, "completion": addition_trace(p.row["problem"]),
+                     "answer": p.row["answer"], "solution": p.row["solution"]}
+                    for p in prompts
+                ),
+                raw,
+            )  # fmt: skip
+            result = run_refine(self.recipe, raw, output, drop_wrong=True, overwrite=True)
+        else:
+            recipe = stage_recipe(self.recipe, {"data.dataset": str(problems)})
+            model = self.cfg.get("coldstart_model") or None
+            result = run_coldstart(recipe, method, output, model=model, drop_wrong=True)
+        if result.written == 0:
+            raise R1Error(f"the cold start wrote no usable trace ({result.counts()})")
+        return {"rows": result.written, "data": str(output)}
+
+    def _train(self, name: str, trainer: str, values: dict[str, Any]) -> Any:
+        """Train one stage into DIR/<name> with the single command's core function; resume a killed one."""
+        from r1cli.train.output import TRAINING_RUN
+
+        output_dir = self.dir / name
+        section = "grpo" if trainer == "zero" else "sft"
+        recipe = stage_recipe(self.recipe, {f"{section}.output_dir": str(output_dir), **values})
+        if (output_dir / "train_result.json").is_file():
+            return None  # trained; killed during its evaluation
+        resume = output_dir.is_dir() and TRAINING_RUN.is_ours(output_dir)
+        if trainer == "zero":
+            from r1cli.train.zero import train_zero
+
+            return train_zero(recipe, resume=resume)
+        from r1cli.train.sft import train_sft
+
+        return train_sft(recipe, resume=resume)
+
+    def _sft(self) -> dict[str, Any]:
+        self._train(
+            "sft",
+            "sft",
+            {
+                "data.dataset": str(self.dir / "coldstart" / "coldstart.jsonl"),
+                "sft.max_steps": int(self.cfg["sft_steps"]),
+            },
+        )
+        return {"steps": int(self.cfg["sft_steps"])}
+
+    def _zero(self) -> dict[str, Any]:
+        self._train(
+            "zero",
+            "zero",
+            {
+                "model.name_or_path": str(self.dir / "sft"),
+                "data.dataset": str(self.data_dir),
+                "rewards.functions": list(self.cfg["rewards"]),
+                "rewards.weights": [],
+                "grpo.max_steps": int(self.cfg["zero_steps"]),
+                "grpo.learning_rate": float(self.cfg["zero_learning_rate"]),
+            },
+        )
+        return {"steps": int(self.cfg["zero_steps"]), "rewards": list(self.cfg["rewards"])}
+
+    def _reject(self) -> dict[str, Any]:
+        """`r1 sample reject` from the GRPO model on train problems: the best accepted sample of each."""
+        from r1cli.sample import run_reject
+
+        problems = self._problems("reject", int(self.cfg["reject_problems"]))
+        recipe = stage_recipe(self.recipe, {"data.dataset": str(problems)})
+        result = run_reject(
+            recipe,
+            self.dir / "reject" / "accepted.jsonl",
+            model=str(self.dir / "zero"),
+            num_samples=int(self.cfg["reject_samples"]),
+            rewards=list(self.cfg["rewards"]),
+        )
+        accepted = _count_rows(result.path)
+        if accepted == 0:
+            raise R1Error(
+                f"rejection sampling accepted no sample of the GRPO model ({result.summary.samples} samples)",
+                hint="raise pipeline.reject_samples or train longer (pipeline.zero_steps)",
+            )
+        return {
+            "rows": accepted,
+            "acceptance_rate": result.summary.acceptance_rate,
+            "data": str(result.path),
+        }
+
+    def _reject_sft(self) -> dict[str, Any]:
+        self._train(
+            "reject_sft",
+            "sft",
+            {
+                "model.name_or_path": str(self.dir / "zero"),
+                "data.dataset": str(self.dir / "reject" / "accepted.jsonl"),
+                "sft.max_steps": int(self.cfg["reject_sft_steps"]),
+                "sft.learning_rate": float(self.cfg["reject_sft_learning_rate"]),
+            },
+        )
+        return {"steps": int(self.cfg["reject_sft_steps"])}
+
+    def _distill(self) -> dict[str, Any]:
+        """`r1 distill` (traces) of the SFT stage 2 model into the student; scored on the held-out split."""
+        from r1cli.distill import distill
+
+        recipe = stage_recipe(
+            self.recipe,
+            {"data.dataset": str(self._distill_data()), "sft.max_steps": int(self.cfg["distill_steps"])},
+        )
+        result = distill(
+            recipe,
+            teacher=str(self.dir / "reject_sft"),
+            student=str(self.cfg["student"]),
+            output_dir=self.dir / "distill",
+            num_samples=int(self.cfg["distill_samples"]),
+        )
+        scores = {score.role: score for score in result.scores}
+        return {
+            "model_dir": str(result.student_dir),
+            "accuracy": scores["student"].accuracy,
+            "format_rate": scores["student"].format_rate,
+            "rows": result.trained_rows,
+            "parameters": {role: score.parameters for role, score in scores.items()},
+        }
+
+    def _distill_data(self) -> Path:
+        """The problems to distill on: DIR/data, or its first `distill_problems` train rows and its test split."""
+        limit = int(self.cfg["distill_problems"])
+        if not limit:
+            return self.data_dir
+        import datasets
+
+        from r1cli.data import load_prepared, save_prepared
+        from r1cli.data.store import is_saved_dataset_dict, read_summary
+
+        target = self.dir / "distill_data"
+        if not is_saved_dataset_dict(target):
+            full, _mode = load_prepared(self.data_dir)
+            train = full["train"].select(range(min(limit, len(full["train"]))))
+            subset = datasets.DatasetDict({"train": train, "test": full["test"]})
+            save_prepared(subset, read_summary(self.data_dir), target)
+        return target
+
+    # ---- after each training stage --------------------------------------------------------------
+
+    def _evaluate(self, model_dir: Path) -> tuple[float, float]:
+        """Greedy accuracy and format rate on the held-out test split (`r1 eval`'s own code)."""
+        from r1cli.evaluate import evaluate_problems
+
+        limit = int(self.cfg["eval_problems"]) or None
+        result = evaluate_problems(model_dir, self.data_dir, self.recipe, limit=limit)
+        return float(result.metrics["accuracy"]), float(result.metrics["format_rate"])
+
+    def _report(self, run_dir: Path) -> None:
+        """`r1 report`'s plots and report.md in the stage's folder."""
+        from r1cli.console import note
+        from r1cli.report import write_report
+
+        try:
+            write_report([run_dir])
+        except R1Error as exc:  # a report is a view: a run with nothing logged still counts
+            note(f"no report for {run_dir}: {exc.message}")
+
+
+def _is_pipeline_dir(path: Path) -> bool:
+    return path.is_dir() and PIPELINE_RUN.is_ours(path)
+
+
+def _count_rows(path: Path) -> int:
+    from r1cli.jsonl import json_lines
+
+    return sum(1 for _, row, _ in json_lines(path.read_bytes()) if row is not None)
+
+
+def run_pipeline(
+    recipe: Recipe, output_dir: str | Path, on_stage: Callable[[StageRecord], None] | None = None
+) -> PipelineResult:
+    """Run every stage not finished yet in `output_dir`; `on_stage` hears of each stage as it ends.
+
+    `recipe` is resolved for the `zero` stage; the checks of the other training stages run here.
+    """
+    from r1cli.recipe.validate import validate_recipe
+
+    check_pipeline_settings(recipe)
+    for stage in ("sft", "distill"):
+        validate_recipe(recipe, stage)
+    return Pipeline(recipe, Path(output_dir), on_stage).run()

@@ -1,0 +1,52 @@
+"""`r1 pipeline run`: bad settings are one line, exit 1, before any stage runs (nothing is written)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from r1cli.cli.main import app
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--pipeline.coldstart", "magic"],
+            "pipeline.coldstart = 'magic': must be one of traces, fewshot, direct",
+        ),
+        (
+            ["--data.dataset", "data.jsonl"],
+            "pipeline.coldstart = 'traces' needs data.dataset = 'synthetic:addition'",
+        ),
+        (["--pipeline.sft_steps", "0"], "pipeline.sft_steps = 0: must be an integer >= 1"),
+        (["--pipeline.reject_problems", "-1"], "pipeline.reject_problems = -1: must be an integer >= 0"),
+        (["--data.test_size", "0"], "data.test_size must not be 0"),
+    ],
+)
+def test_bad_settings_are_one_line_and_write_nothing(tmp_path: Path, args: list[str], message: str) -> None:
+    out = tmp_path / "run"
+    result = runner.invoke(app, ["pipeline", "run", "--output-dir", str(out), *args])
+    assert result.exit_code == 1, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("r1: error: ") and message in lines[0], result.output
+    assert not out.exists()
+
+
+def test_a_foreign_folder_is_refused_and_kept(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    result = runner.invoke(app, ["pipeline", "run", "--output-dir", str(out)])
+    assert result.exit_code == 1
+    assert "is not empty and is not an earlier `r1 pipeline run` output" in result.output
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+
+
+def test_help_lists_the_command() -> None:
+    result = runner.invoke(app, ["pipeline", "--help"])
+    assert result.exit_code == 0 and "run" in result.output
