@@ -128,13 +128,13 @@ def load_benchmark(source: str | Path, data_cfg: Mapping[str, Any], limit: int |
     `data_cfg` is the recipe's [data] section (`system_prompt`, `problem_column`, `answer_column`);
     `limit` keeps the first problems only.
     """
-    from r1cli.data.problems import read_problems
+    from r1cli.data.problems import gold_of, read_problems
     from r1cli.data.store import is_saved_dataset_dict
 
     where = str(source)
     prepared = is_saved_dataset_dict(where)
     prompts = read_problems(where, data_cfg, split="test")
-    golden = [p for p in prompts if p.row.get("answer") and "solution" in p.row]
+    golden = [p for p in prompts if len(gold_of(p.row)) == 2]  # a normalized answer and its solution text
     if not golden:
         columns = [c for c in prompts[0].row if c != "problem" or "question" not in prompts[0].row]
         raise R1Error(
@@ -359,10 +359,12 @@ def evaluate_problems(
     `problems`: a data file, a `r1 data prepare` folder (its test split), or `read_problems` prompts
     whose rows carry gold answers. `result.metrics["accuracy"]`, `result.metrics["format_rate"]`.
     """
+    from r1cli.data.problems import gold_of
+
     if isinstance(problems, str | Path):
         benchmark = load_benchmark(problems, recipe.section("data"), limit)
     else:
-        golden = [p for p in problems if p.row.get("answer") and "solution" in p.row]
+        golden = [p for p in problems if len(gold_of(p.row)) == 2]
         if not golden:
             raise R1Error("none of the problems has a gold answer (`answer` and `solution` in its row)")
         benchmark = Benchmark(

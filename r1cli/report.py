@@ -13,9 +13,7 @@ plot. Several runs give one set of plots with a line per run, in the `output` fo
 from __future__ import annotations
 
 import math
-import os
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from r1cli.errors import R1Error
+from r1cli.files import atomic_path, atomic_write_text
 from r1cli.jsonl import json_lines
 
 METRICS_FILE = "metrics.jsonl"  # written by r1cli.train.callbacks
@@ -229,18 +228,6 @@ def _duration(seconds: float | None) -> str:
 # ---- plots --------------------------------------------------------------------------------------
 
 
-def _save_atomically(figure: Any, path: Path) -> None:
-    """Write the PNG beside `path` and rename it: a reader never sees half a file."""
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
-    os.close(fd)
-    try:
-        figure.savefig(temporary, format="png", dpi=110)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def plot_metric(runs: list[RunMetrics], metric: Metric, path: Path) -> bool:
     """One PNG: raw points (faint) and their moving average, a line per run. False if no run logged it."""
     from matplotlib.figure import Figure  # the Agg canvas, without pyplot's global state
@@ -269,7 +256,8 @@ def plot_metric(runs: list[RunMetrics], metric: Metric, path: Path) -> bool:
         axes.ticklabel_format(axis="y", style="sci", scilimits=(-3, 3))
     axes.grid(alpha=0.3)
     axes.legend(loc="best", fontsize=8)
-    _save_atomically(figure, path)
+    with atomic_path(path) as temporary:  # a reader (or a rerun) never sees half a PNG
+        figure.savefig(temporary, format="png", dpi=110)
     return True
 
 
@@ -345,10 +333,7 @@ def write_report(run_dirs: list[Path], output: Path | None = None) -> Report:
     lines += ["## Plots", ""]
     lines += [f"![{plot.stem}]({PLOTS_DIR}/{plot.name})" for plot in plots]
     markdown = target / REPORT_FILE
-    fd, temporary = tempfile.mkstemp(dir=target, prefix=f".{REPORT_FILE}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write("\n".join(lines) + "\n")
-    os.replace(temporary, markdown)
+    atomic_write_text(markdown, "\n".join(lines) + "\n")
     return Report(markdown, plots, runs)
 
 

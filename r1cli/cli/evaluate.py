@@ -82,6 +82,7 @@ def eval_command(
     MODEL: a stage's output folder (full model or LoRA adapter), r1-tiny, or a hub id; several allowed.
     """
     from r1cli.evaluate import EvalSettings, evaluate, load_benchmark
+    from r1cli.files import atomic_write_text
     from r1cli.jsonl import atomic_write, check_output_path
     from r1cli.recipe.overrides import split_positionals
     from r1cli.train.callbacks import quiet_libraries
@@ -113,24 +114,8 @@ def eval_command(
     if output is None:
         print(json.dumps(document, indent=2, ensure_ascii=False))
         return
-    _write_json(document, output)
+    atomic_write_text(output, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     print(output)
-
-
-def _write_json(document: dict, output: Path) -> None:
-    """All or nothing, like every r1 output: a temporary file renamed over `output`."""
-    import os
-    import tempfile
-
-    fd, temporary = tempfile.mkstemp(dir=output.resolve().parent, prefix=f".{output.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, indent=2, ensure_ascii=False)
-            handle.write("\n")
-        os.replace(temporary, output)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _print_table(results: list[EvalResult]) -> None:
