@@ -6,7 +6,8 @@
 Every logging step (and evaluation), the main process appends one JSON object to
 `<output_dir>/metrics.jsonl` (the trainer's keys as logged, `step`, and r1's own under `r1/`), adds
 the `r1/` metrics to the logs that the `report_to` integrations receive, and prints a summary on
-stderr (a rich panel, or one plain line with `[logging] rich = false`). `checkpoint-<step>` with
+stderr: a rich panel, or one plain line with `[logging] rich = false` or when stderr is not a terminal
+(a log file: then no progress bar either). `checkpoint-<step>` with
 `step` a multiple of `[logging] keep_checkpoint_every` is hard-linked into `<output_dir>/kept/`,
 beyond the trainer's `save_total_limit`. GRPO adds reward statistics, trends and examples on top
 (`r1cli.train.reward_log`).
@@ -35,6 +36,18 @@ from r1cli.train.summary import as_number, render_line, render_other, render_pan
 
 METRICS_FILE = "metrics.jsonl"
 KEPT_DIR = "kept"
+
+
+def display_settings(logging_cfg: dict[str, Any]) -> dict[str, Any]:
+    """The checked [logging] settings, with `rich` off when stderr is not a terminal (a log file, CI,
+    nohup): there every summary is one plain line, and no progress bar writes carriage returns."""
+    settings = logging_settings(logging_cfg)
+    settings["rich"] = settings["rich"] and stderr_is_terminal()
+    return settings
+
+
+def stderr_is_terminal() -> bool:
+    return sys.stderr is not None and sys.stderr.isatty()
 
 
 def is_train_step(logs: dict[str, Any]) -> bool:
@@ -199,7 +212,7 @@ def trainer_callbacks(
     logging_cfg: dict[str, Any], output_dir: str | Path, recorder: RewardRecorder | None = None
 ) -> list[TrainerCallback]:
     """What any trainer gets from the recipe's [logging]: metrics.jsonl + step summary, then kept checkpoints."""
-    settings = logging_settings(logging_cfg)
+    settings = display_settings(logging_cfg)
     callbacks: list[TrainerCallback] = [
         MetricsLogCallback(output_dir, rich=settings["rich"], recorder=recorder)
     ]
@@ -228,7 +241,9 @@ def quiet_trainer_output(trainer: Any) -> None:
     for i, callback in enumerate(list(callbacks)):
         if type(callback) is ProgressCallback:
             callbacks[i] = BarOnlyProgressCallback(max_str_len=callback.max_str_len)
-    callbacks[:] = [cb for cb in callbacks if type(cb) is not PrinterCallback]
+    # No bar at all when stderr is a file: its carriage-return redraws would fill the log.
+    bar = (PrinterCallback,) if stderr_is_terminal() else (PrinterCallback, BarOnlyProgressCallback)
+    callbacks[:] = [cb for cb in callbacks if type(cb) not in bar]
     ours = [cb for cb in callbacks if isinstance(cb, MetricsLogCallback)]
     rest = [cb for cb in callbacks if not isinstance(cb, MetricsLogCallback)]
     flow = [i for i, cb in enumerate(rest) if isinstance(cb, DefaultFlowCallback)]
@@ -243,4 +258,10 @@ def quiet_libraries() -> None:
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()
+    if not stderr_is_terminal():  # dataset maps and hub downloads draw bars with carriage returns too
+        import datasets
+        import huggingface_hub
+
+        datasets.disable_progress_bars()
+        huggingface_hub.utils.disable_progress_bars()
     warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)

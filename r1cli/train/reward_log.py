@@ -21,10 +21,10 @@ from rich.console import Console
 from rich.text import Text
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
-from r1cli.recipe.validate import logging_settings
 from r1cli.train.callbacks import (
     MetricsLogCallback,
     above_progress_bar,
+    display_settings,
     is_train_step,
     trainer_callbacks,
 )
@@ -147,7 +147,7 @@ def build_callbacks(
     logging_cfg: dict[str, Any], recorder: RewardRecorder, output_dir: str | Path
 ) -> list[TrainerCallback]:
     """GRPO's callbacks from the recipe's [logging], in order: metrics+summary, trends, examples, checkpoints."""
-    settings = logging_settings(logging_cfg)
+    settings = display_settings(logging_cfg)
     metrics, *rest = trainer_callbacks(logging_cfg, output_dir, recorder=recorder)
     assert isinstance(metrics, MetricsLogCallback)
     extras: list[TrainerCallback] = []
