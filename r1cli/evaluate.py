@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from r1cli.console import note
 from r1cli.errors import R1Error, did_you_mean
 from r1cli.eval_metrics import JudgedSample, aggregate
 from r1cli.jsonl import json_lines
@@ -142,6 +143,8 @@ def load_benchmark(source: str | Path, data_cfg: Mapping[str, Any], limit: int |
             hint="the gold goes in `answer` or `solution` (GSM8K `#### 18`, `\\boxed{18}`, `18`), "
             "or name its column with --data.answer_column NAME",
         )
+    if len(golden) < len(prompts):
+        note(f"{where}: {len(prompts) - len(golden)} of {len(prompts)} rows have no gold answer: left out")
     name = f"{Path(where).name}/test" if prepared else benchmark_name(where)
     kept = golden[:limit] if limit else golden
     return Benchmark(name, where, kept, dropped=len(prompts) - len(golden))

@@ -44,7 +44,13 @@ def eval_command(
     ],
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write results.json here (default: stdout).", show_default=False),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write results.json here (default: stdout). The samples are kept in OUTPUT.generations/: "
+            "a rerun with the same settings continues where a killed one stopped.",
+            show_default=False,
+        ),
     ] = None,
     predictions: Annotated[
         Path | None,

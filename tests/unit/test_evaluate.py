@@ -65,7 +65,7 @@ def test_a_prepared_folder_gives_its_test_split(tmp_path):
     assert bench.prompts[0].messages == dataset["test"][0]["prompt"]
 
 
-def test_files_without_gold_answers_name_the_columns_found(tmp_path):
+def test_files_without_gold_answers_name_the_columns_found(tmp_path, capsys):
     no_column = _jsonl(tmp_path / "a.jsonl", [{"question": "2 + 2?", "reply": "4"}])
     with pytest.raises(R1Error, match=r"no row of .* has a gold answer \(columns: question, reply\)"):
         load_benchmark(no_column, DATA)
@@ -76,6 +76,7 @@ def test_files_without_gold_answers_name_the_columns_found(tmp_path):
         tmp_path / "c.jsonl", [{"question": "2 + 2?", "answer": "4"}, {"question": "x", "answer": ""}]
     )
     assert load_benchmark(partly, DATA).dropped == 1
+    assert "1 of 2 rows have no gold answer: left out" in capsys.readouterr().err
 
 
 def test_benchmark_names():
