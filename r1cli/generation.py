@@ -37,6 +37,8 @@ BACKENDS = ("transformers", "vllm")
 # [generation] keys that decide what is generated (batch_size and backend only decide how fast).
 SAMPLING_KEYS = ("max_new_tokens", "temperature", "top_p", "num_samples")
 PROGRESS_SUFFIX = ".r1.progress"
+# Prompts are sorted by length within windows of this many batches (see `by_length`).
+SORT_WINDOW = 16
 
 
 @dataclass
@@ -157,7 +159,9 @@ class Generator:
         # Greedy decoding gives the same text every time: generate once and copy.
         copies = 1 if self.greedy else num_samples
         texts = [prompt_text(self.tokenizer, messages) for messages in conversations]
-        jobs = [(i, j) for i in range(len(texts)) for j in range(copies)]
+        # Longest first, so that each forward pass holds prompts of about one length (less padding).
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        jobs = [(i, j) for i in order for j in range(copies)]
         results: list[list[Sample]] = [[] for _ in texts]
         size = int(self.gen["batch_size"])
         for start in range(0, len(jobs), size):
@@ -333,6 +337,20 @@ def _duration(seconds: float) -> str:
 # ---- resumable JSONL output ----------------------------------------------------------------------
 
 
+def by_length(prompts: list[Prompt], window: int) -> list[Prompt]:
+    """Prompts sorted longest first within windows of `window`: batches of about one length pad less,
+    while the output keeps roughly the input's order.
+
+    >>> [p.id for p in by_length([Prompt(i, [{"role": "user", "content": "x" * n}]) for i, n in enumerate([1, 3, 2, 5])], 2)]
+    [1, 0, 3, 2]
+    """
+    ordered = []
+    for start in range(0, len(prompts), window):
+        chunk = prompts[start : start + window]
+        ordered += sorted(chunk, key=lambda p: -sum(len(m.get("content") or "") for m in p.messages))
+    return ordered
+
+
 def progress_path(output: Path) -> Path:
     """The progress journal next to an output: `OUT.jsonl` -> `OUT.jsonl.r1.progress` (one line per batch)."""
     return output.with_name(output.name + PROGRESS_SUFFIX)
@@ -429,6 +447,7 @@ def generate_jsonl(
                     f"temperature 0 is greedy: the {gen['num_samples']} samples of a prompt are the same text"
                 )
             per_batch = max(1, int(gen["batch_size"]) // int(gen["num_samples"]))
+            todo = by_length(todo, per_batch * SORT_WINDOW)
             with GenerationProgress(len(prompts), result.resumed) as progress:
                 for start in range(0, len(todo), per_batch):
                     batch = todo[start : start + per_batch]
