@@ -17,6 +17,8 @@ MODULES = [
     "r1cli.jsonl",
     "r1cli.paths",
     "r1cli.data.synthetic",
+    "r1cli.data.problems",
+    "r1cli.generation",
 ]
 
 
