@@ -216,3 +216,34 @@ def test_equations_are_judged_from_the_golds_solutions_with_math_verifys_verdict
     mathcheck.parse_answer.cache_clear()
     assert ours == [judge(gold, answer) for gold, answer in pairs]
     assert ours[1] is False and ours[4] is False
+
+
+def test_two_stage_latex_parsing_gives_math_verifys_own_results(monkeypatch) -> None:
+    from latex2sympy2_extended import latex2sympy2
+    from math_verify.parser import parse_latex_cached
+    from sympy import srepr
+
+    from r1cli.rewards import mathcheck
+
+    answers = [
+        *mathcheck.WARM_UP,
+        r"-\sin (3 t) / 5+ C_{1} \sin (2 t)+C_{2} \cos (2 t)",
+        r"\frac{v_{0}}{r_{0}} \frac{1}{\left(1+r / r_{0}\right)^{3 / 2}}",
+        r"m l \ddot{\theta}(t)-m g \sin \theta(t)=f(t) \cos \theta(t)",
+        r"x_{0} \cos (\omega t)+$ $\dot{x}_{0} \sin (\omega t) / \omega",
+        r"\left[P_{0}^{2 / 5}-\frac{2}{5} g K^{-3 / 5} z\right]^{5 / 2}",
+        "SRAC=LRAC",
+        "E_{1},E_{2}",
+        r"\{ 1, 2 \} \cup (3, 4]",
+        "((",
+    ]
+
+    def parsed() -> list:
+        mathcheck.parse_answer.cache_clear()
+        parse_latex_cached.cache_clear()
+        return [[srepr(x) for x in mathcheck.parse_answer(a)] for a in answers]
+
+    two_stage = parsed()
+    monkeypatch.setattr(latex2sympy2._Latex2Sympy, "parse", mathcheck._PARSE_LATEX)
+    assert two_stage == parsed()
+    mathcheck.parse_answer.cache_clear()
