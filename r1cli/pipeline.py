@@ -28,7 +28,7 @@ import copy
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +52,7 @@ STEP_KEYS = (
 )
 COUNT_KEYS = ("coldstart_problems", "reject_problems", "distill_problems", "eval_problems")
 SUMMARY_FILE = "summary.json"
+SUMMARY_KEYS = ("name", "model_dir", "accuracy", "format_rate", "seconds")
 STAGES_DIR = "stages"
 SOURCE = "pipeline"
 # The recipe sections that decide what the pipeline produces: a rerun must not change them.
@@ -79,10 +80,13 @@ class StageRecord:
     details: dict[str, Any] = field(default_factory=dict)
     reused: bool = False  # finished by an earlier run (not saved)
 
+    def summary_entry(self) -> dict[str, Any]:
+        """The stage's entry in summary.json: exactly these five keys."""
+        return {key: getattr(self, key) for key in SUMMARY_KEYS}
+
     def to_dict(self) -> dict[str, Any]:
-        entry = asdict(self)
-        entry.pop("reused")
-        return entry
+        """What DIR/stages/<name>.json keeps: the summary entry and the stage's details (row counts, ...)."""
+        return {**self.summary_entry(), "details": self.details}
 
 
 @dataclass
@@ -105,11 +109,13 @@ def stage_recipe(recipe: Recipe, values: dict[str, Any]) -> Recipe:
 
 
 def pipeline_recipe(recipe: Recipe) -> Recipe:
-    """The recipe every stage starts from: [pipeline]'s system prompt and generation settings applied."""
+    """The recipe every stage starts from: [pipeline]'s system prompt, rewards and generation settings applied."""
     cfg = recipe.section("pipeline")
     values: dict[str, Any] = {
         "generation.max_new_tokens": int(cfg["max_new_tokens"]),
         "generation.batch_size": int(cfg["generation_batch_size"]),
+        "rewards.functions": list(cfg["rewards"]),  # GRPO's and rejection sampling's, weighted 1 each
+        "rewards.weights": [],
     }
     if cfg.get("system_prompt"):
         values["data.system_prompt"] = str(cfg["system_prompt"])
@@ -179,7 +185,7 @@ class Pipeline:
     def _write_summary(self) -> None:
         from r1cli.rundir import _write_atomically
 
-        summary = {"stages": [record.to_dict() for record in self.records]}
+        summary = {"stages": [record.summary_entry() for record in self.records]}
         _write_atomically(self.dir / SUMMARY_FILE, json.dumps(summary, indent=2) + "\n")
 
     # ---- the run ---------------------------------------------------------------------------------
@@ -319,8 +325,6 @@ class Pipeline:
             {
                 "model.name_or_path": str(self.dir / "sft"),
                 "data.dataset": str(self.data_dir),
-                "rewards.functions": list(self.cfg["rewards"]),
-                "rewards.weights": [],
                 "grpo.max_steps": int(self.cfg["zero_steps"]),
                 "grpo.learning_rate": float(self.cfg["zero_learning_rate"]),
             },

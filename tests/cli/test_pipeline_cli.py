@@ -50,3 +50,17 @@ def test_a_foreign_folder_is_refused_and_kept(tmp_path: Path) -> None:
 def test_help_lists_the_command() -> None:
     result = runner.invoke(app, ["pipeline", "--help"])
     assert result.exit_code == 0 and "run" in result.output
+
+
+@pytest.mark.parametrize("profile", [None, "dev"])
+def test_the_gpu_pipeline_recipe_resolves_for_every_stage(profile: str | None) -> None:
+    from r1cli.pipeline import check_pipeline_settings
+    from r1cli.recipe import load_recipe
+    from r1cli.recipe.validate import validate_recipe
+
+    path = Path(__file__).parents[2] / "recipes" / "l40s-pipeline.toml"
+    recipe = load_recipe(path, profile, [], environ={}, stage="zero")
+    check_pipeline_settings(recipe)
+    for stage in ("sft", "distill", "generate"):
+        validate_recipe(recipe, stage)
+    assert recipe.get("pipeline.student") == "Qwen/Qwen2.5-0.5B-Instruct"
