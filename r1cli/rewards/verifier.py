@@ -87,7 +87,8 @@ def number_value(text: str) -> tuple[Fraction, bool] | None:
 
 
 def quick_judge(gold: str, answer: str | None) -> bool | type[NotImplemented] | None:
-    r"""Judge plainly written numbers without sympy; NotImplemented when math-verify must decide.
+    r"""Judge identical strings and plainly written numbers without sympy; NotImplemented when
+    math-verify must decide.
 
     Equal values are equal for math-verify too, and unequal exact numbers (integers, fractions) unequal.
     Decimals are compared by math-verify rounded to 6 places (1/3 == 0.333333), and the verifier refuses
@@ -98,7 +99,14 @@ def quick_judge(gold: str, answer: str | None) -> bool | type[NotImplemented] | 
     (True, False, False)
     >>> quick_judge("0.5", r"\frac{1}{2}"), quick_judge("0.333333", r"\frac{1}{3}")
     (True, NotImplemented)
+
+    An answer written exactly as the gold is right, even where math-verify cannot parse the gold:
+
+    >>> quick_judge(r"\text{(B)}", r"\text{(B)}")
+    True
     """
+    if answer is not None and answer.strip() == gold.strip():
+        return True
     gold_value = number_value(gold)
     if gold_value is None:
         return NotImplemented

@@ -247,3 +247,13 @@ def test_two_stage_latex_parsing_gives_math_verifys_own_results(monkeypatch) -> 
     monkeypatch.setattr(latex2sympy2._Latex2Sympy, "parse", mathcheck._PARSE_LATEX)
     assert two_stage == parsed()
     mathcheck.parse_answer.cache_clear()
+
+
+def test_an_answer_written_as_the_gold_needs_no_worker() -> None:
+    verifier = Verifier(workers=1, timeout=1.0)
+    try:
+        golds = [r"\text{(B)}", r"\frac{e^{-2 t}}{15}+C_{1} e^{t}", "x_{0} \\cos (\\omega t)"]
+        assert verifier.judge_many([(gold, gold) for gold in golds]) == [True, True, True]
+        assert verifier._server is None  # decided without starting math-verify at all
+    finally:
+        verifier.close()
