@@ -184,7 +184,8 @@ class Summary:
         arrow = "↑" if change > 0 else "↓"
         good = {"higher": change > 0, "lower": change < 0}.get(self.metric.better or "")
         verdict = "" if good is None else (" (better)" if good else " (worse)")
-        relative = f" {change / abs(self.start):+.0%}" if abs(self.start) > 1e-12 else ""
+        ratio = change / abs(self.start) if abs(self.start) > 1e-12 else None
+        relative = "" if ratio is None else f" {ratio:+.0%}" if abs(ratio) >= 0.1 else f" {ratio:+.1%}"
         return f"{arrow} {_num(self.start)} → {_num(self.end)}{relative}{verdict}"
 
 
