@@ -45,6 +45,7 @@ COLDSTART_METHODS = ("traces", "fewshot", "direct")
 STEP_KEYS = (
     "sft_steps",
     "zero_steps",
+    "zero_batch_size",
     "reject_sft_steps",
     "distill_steps",
     "reject_samples",
@@ -327,6 +328,7 @@ class Pipeline:
                 "data.dataset": str(self.data_dir),
                 "grpo.max_steps": int(self.cfg["zero_steps"]),
                 "grpo.learning_rate": float(self.cfg["zero_learning_rate"]),
+                "grpo.per_device_train_batch_size": int(self.cfg["zero_batch_size"]),
             },
         )
         return {"steps": int(self.cfg["zero_steps"]), "rewards": list(self.cfg["rewards"])}
