@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from r1cli.recipe.provenance import Recipe
 
 FRESH, RESUME, OVERWRITE = "fresh", "resume", "overwrite"
+RESUME_DIFFERS = "--resume with a recipe that differs from the run's"
 RECIPE_FILE = "recipe.toml"
 SETTINGS_SUFFIX = ".r1.json"
 # Recipe keys that may differ between a run and its continuation without changing what it produces.
@@ -189,7 +190,14 @@ def claim_output_file(
                 f"{out} was written by `{saved.get('command')}`, not `{command}`",
                 hint=f"pick another {option}",
             )
-        check_same_settings(saved.get("settings") or {}, current, out)
+        # A generating stage continues its file on a plain rerun: no --resume, no --recipe to leave out.
+        check_same_settings(
+            saved.get("settings") or {},
+            current,
+            out,
+            message=f"{out} was written with other settings; what differs",
+            hint=f"pass --overwrite to start over, or pick another {option}",
+        )
         return Claim(out, RESUME)
     if has_rows and not overwrite:
         raise R1Error(
@@ -254,8 +262,18 @@ def _lookup(saved: Mapping[str, Any], key: str) -> Any:
     return node
 
 
-def check_same_settings(saved: Mapping[str, Any], current: Mapping[str, Any], where: Path) -> None:
-    """Refuse to continue `where` with settings that differ from the ones it was started with."""
+def check_same_settings(
+    saved: Mapping[str, Any],
+    current: Mapping[str, Any],
+    where: Path,
+    *,
+    message: str | None = None,
+    hint: str | None = None,
+) -> None:
+    """Refuse to continue `where` with settings that differ from the ones it was started with.
+
+    `message` (ending before the list of changes) and `hint` replace the --resume wording of run folders.
+    """
     changed = [
         f"{key} ({_lookup(saved, key)!r} -> {value!r})"
         for key, value in current.items()
@@ -264,8 +282,9 @@ def check_same_settings(saved: Mapping[str, Any], current: Mapping[str, Any], wh
     if changed:
         shown = ", ".join(changed[:4]) + (f" and {len(changed) - 4} more" if len(changed) > 4 else "")
         raise R1Error(
-            f"--resume with a recipe that differs from the run's: {shown}",
-            hint=f"resume {where} with its own recipe (the default: leave out --recipe), or start a new run",
+            f"{message or RESUME_DIFFERS}: {shown}",
+            hint=hint
+            or f"resume {where} with its own recipe (the default: leave out --recipe), or start a new run",
         )
 
 
