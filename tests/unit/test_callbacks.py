@@ -432,7 +432,10 @@ class _Integration(TrainerCallback):
         self.keys = set(logs)
 
 
-def test_quiet_trainer_output_keeps_stdout_clean_and_feeds_integrations(tmp_path: Path, capsys) -> None:
+def test_quiet_trainer_output_keeps_stdout_clean_and_feeds_integrations(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    monkeypatch.setattr("r1cli.train.callbacks.stderr_is_terminal", lambda: True)
     recorder = RewardRecorder(["accuracy"], [1.0])
     (func,) = recorder.wrap([accuracy])
     integration = _Integration()
@@ -454,3 +457,13 @@ def test_quiet_trainer_output_keeps_stdout_clean_and_feeds_integrations(tmp_path
     handler.on_train_end(args, state, TrainerControl())
     assert "r1/format_compliance" in integration.keys and "loss" in integration.keys
     assert capsys.readouterr().out == ""
+
+
+def test_no_progress_bar_and_no_boxes_when_stderr_is_a_file(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr("r1cli.train.callbacks.stderr_is_terminal", lambda: False)
+    ours = build_callbacks(LOGGING, RewardRecorder(["accuracy"], [1.0]), tmp_path)
+    assert LOGGING.get("rich", True) and not any(getattr(cb, "rich", False) for cb in ours)
+    handler = CallbackHandler([DefaultFlowCallback, *ours], None, None, None, None)
+    handler.add_callback(ProgressCallback)
+    quiet_trainer_output(SimpleNamespace(callback_handler=handler))
+    assert not any(isinstance(cb, ProgressCallback) for cb in handler.callbacks)
