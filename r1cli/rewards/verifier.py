@@ -1,14 +1,15 @@
 r"""Hang-proof math verification: worker processes, a hard per-pair timeout, and a verdict cache.
 
 `Verifier.judge_many(pairs)` judges (gold answer, model answer) string pairs. Plainly written numbers
-(`18`, `0.5`, `4.5e33`, `\frac{1}{2}`) are compared right here, without sympy or a worker, wherever that
-gives math-verify's verdict; everything else goes to worker processes running `r1cli.rewards.mathcheck`,
-in batches that keep each gold's pairs together. A worker that spends more than the timeout in CPU time
-on one pair (say `9^{9^{9^{9}}}`, whose big-integer power no signal can interrupt), or four times that
-in wall-clock time, is killed and replaced: that pair scores None and the other pairs go on. Counting CPU
-time keeps the verdicts the same on a busy machine. Workers are forked by a small server process that has math-verify imported (and its LaTeX
-parser warmed up) once, so a replacement starts in milliseconds; the reward functions are safe from any
-thread of a training process, and need no `if __name__ == "__main__"` guard in the caller's script.
+(`18`, `0.5`, `4.5e33`, `\frac{1}{2}`) and answers written exactly as the gold are judged right here,
+without sympy or a worker, wherever that gives math-verify's verdict; everything else goes to worker
+processes running `r1cli.rewards.mathcheck`, in batches that keep each gold's pairs together. A worker
+that spends more than the timeout in CPU time on one pair (say `9^{9^{9^{9}}}`, whose big-integer power
+no signal can interrupt), or twice that in wall-clock time, is killed and replaced: that pair scores
+None and the other pairs go on. Counting CPU time keeps the verdicts the same on a busy machine. Workers
+are forked by a small server process that has math-verify imported (and its LaTeX parser warmed up)
+once, so a replacement starts in milliseconds; the reward functions are safe from any thread of a
+training process, and need no `if __name__ == "__main__"` guard in the caller's script.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ _MAX_FAILED_STARTS = 3
 _START_TIMEOUT = 60.0
 # The timeout counts the worker's CPU seconds on one pair, so that verdicts do not depend on how loaded
 # the machine is; a pair is given up after this many times the timeout in wall-clock seconds whatever.
-_WALL_FACTOR = 4.0
+_WALL_FACTOR = 2.0
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 

@@ -80,7 +80,7 @@ def test_pathological_answer_costs_at_most_the_timeout_and_holds_up_nothing() ->
         assert verdicts[0] is None
         assert verdicts[1:] == [True] * 30
         assert verifier.timeouts == 1
-        # 1 s of CPU, at most 4 s of wall-clock time on a busy machine, while the other worker goes on.
+        # 1 s of CPU, at most 2 s of wall-clock time on a busy machine, while the other worker goes on.
         assert elapsed < 6
         # The verdict is cached: the same pathological pair costs nothing the second time.
         started = time.perf_counter()
