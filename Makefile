@@ -25,3 +25,4 @@ format: $(PY)/r1
 bench: $(PY)/r1
 	$(PY)/python benchmarks/reward_throughput.py
 	$(PY)/python benchmarks/train_zero_overhead.py
+	$(PY)/python benchmarks/generation_throughput.py
