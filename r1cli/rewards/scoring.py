@@ -203,6 +203,7 @@ def score_file(
 
     `weights` (default: from the table, see `reward_weights`) must match `names` in length.
     """
+    from r1cli.rewards.accuracy import gold_answer
     from r1cli.rewards.registry import (
         NEEDS_SOLUTION,
         build_reward_functions,
@@ -222,8 +223,9 @@ def score_file(
     verifier = None
     if needs_solution:
         verifier = get_verifier(**verifier_settings(rewards_cfg))
-        verifier.start()  # the workers import math-verify while the file is read
     rows, skipped = read_rows(path, needs_solution=needs_solution, skip_bad=skip_bad)
+    if verifier is not None:  # workers import math-verify while the answers are cut out of the rows
+        verifier.expect(gold_answer(row.get("solution")) for row in rows)
     outputs, stats = score_rows(rows, names, functions, [float(w) for w in weights])
     return ScoreReport(
         rows=outputs,

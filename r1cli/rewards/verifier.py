@@ -23,7 +23,7 @@ import subprocess
 import sys
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -296,6 +296,12 @@ class Verifier:
         """Start `count` workers (default: all) now; otherwise they start when pairs need math-verify."""
         while len(self._pool) < min(self.workers, count or self.workers):
             self._pool.append(self._new_worker())
+
+    def expect(self, golds: Iterable[str | None]) -> None:
+        """Start the workers now if some of these golds will need math-verify (any that is not a plain
+        number); a file of GSM8K-style numbers never starts them unless an answer needs it."""
+        if any(gold is not None and number_value(gold) is None for gold in golds):
+            self.start()
 
     def _new_worker(self) -> _Worker:
         """A worker forked by the server; a server that died is started again (once per call)."""

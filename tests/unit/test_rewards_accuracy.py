@@ -257,3 +257,14 @@ def test_an_answer_written_as_the_gold_needs_no_worker() -> None:
         assert verifier._server is None  # decided without starting math-verify at all
     finally:
         verifier.close()
+
+
+def test_workers_start_early_only_for_golds_that_need_math_verify() -> None:
+    verifier = Verifier(workers=1, timeout=1.0)
+    try:
+        verifier.expect(["18", "1234", None, "0.5"])
+        assert verifier._server is None  # GSM8K-style golds: everything is decided in this process
+        verifier.expect(["18", r"\frac{\sqrt{3}}{2}"])
+        assert verifier._server is not None
+    finally:
+        verifier.close()
