@@ -19,7 +19,7 @@ import json
 import re
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -158,15 +158,20 @@ def judge(
 ) -> list[dict[str, Any]]:
     """Per completion: the final answer read from it, the accuracy reward's verdict, the format reward's.
 
-    `problems[i]` holds `solution` (the gold text) and `prompt` (chat messages) of completion i.
+    `problems[i]` holds `solution` (the gold text), `prompt` (chat messages) and, optionally,
+    `rendered_prompt` (the prompt after the chat template: a template that ends it with `<think>`
+    makes the completion start inside the reasoning, and the format reward reads it so).
     """
     from r1cli.rewards.registry import build_reward_functions
 
     accuracy, format_ = build_reward_functions(rewards_cfg, ["accuracy", "format"])
-    prompts = [problem.get("prompt") for problem in problems]
+    context = {
+        "prompts": [problem.get("prompt") for problem in problems],
+        "rendered_prompt": [problem.get("rendered_prompt") for problem in problems],
+    }
     solutions = [problem["solution"] for problem in problems]
-    scores = accuracy(completions=list(completions), prompts=prompts, solution=solutions)
-    shapes = format_(completions=list(completions), prompts=prompts)
+    scores = accuracy(completions=list(completions), solution=solutions, **context)
+    shapes = format_(completions=list(completions), **context)
     return [
         {
             "predicted": extract_model_answer(text),
@@ -177,11 +182,17 @@ def judge(
     ]
 
 
-def judged_rows(rewards_cfg: Mapping[str, Any]):
-    """The engine's `make_rows`: one prediction row per sample, with its verdicts."""
+def judged_rows(
+    rewards_cfg: Mapping[str, Any], render: Callable[[list[dict[str, str]]], str | None] | None = None
+):
+    """The engine's `make_rows`: one prediction row per sample, with its verdicts.
+
+    `render(messages)` gives the prompt as the model saw it (the chat template applied), or None.
+    """
 
     def make_rows(prompt: Prompt, samples: list[Sample]) -> list[dict[str, Any]]:
-        problem = {"solution": prompt.row["solution"], "prompt": prompt.messages}
+        rendered = render(prompt.messages) if render is not None else None
+        problem = {"solution": prompt.row["solution"], "prompt": prompt.messages, "rendered_prompt": rendered}
         verdicts = judge([s.text for s in samples], [problem] * len(samples), rewards_cfg)
         return [
             {
@@ -270,7 +281,7 @@ def evaluate_model(
     so a rerun with the same `workdir` and settings continues where a killed run stopped.
     `generator` (from `open_generator`) avoids loading the model once per benchmark.
     """
-    from r1cli.generation import generate_jsonl
+    from r1cli.generation import generate_jsonl, open_generator
     from r1cli.rewards.registry import verifier_settings
 
     settings = settings or EvalSettings.from_preset("greedy")
@@ -278,6 +289,11 @@ def evaluate_model(
     # What decides the scores: the sampling, and the verifier's timeout (its worker count only decides speed).
     stored = {**asdict(settings), "rewards.timeout": verifier_settings(rewards_cfg)["timeout"]}
     sampling = settings.apply(recipe)
+    if not isinstance(generator, _OnFirstUse):  # loaded on first use; its tokenizer renders the prompts
+        given = generator
+        generator = _OnFirstUse(
+            lambda: given if given is not None else open_generator(sampling, str(model), settings.samples)
+        )
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="r1-eval-") as scratch:
         folder = Path(workdir) if workdir is not None else Path(scratch)
@@ -289,7 +305,7 @@ def evaluate_model(
             sampling,
             command="r1 eval",
             model=str(model),
-            make_rows=judged_rows(rewards_cfg),
+            make_rows=judged_rows(rewards_cfg, generator.render),
             settings=stored,
             num_samples=settings.samples,
             generator=generator,
@@ -344,6 +360,13 @@ class _OnFirstUse:
         if self._generator is None:
             self._generator = self._open()
         return self._generator.generate(conversations, num_samples)
+
+    def render(self, messages: list[dict[str, str]]) -> str | None:
+        """The prompt text the model continued (None before loading, or for a backend without a tokenizer)."""
+        from r1cli.generation import prompt_text
+
+        tokenizer = getattr(self._generator, "tokenizer", None)
+        return prompt_text(tokenizer, messages) if tokenizer is not None else None
 
 
 def evaluate_problems(

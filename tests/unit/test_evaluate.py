@@ -134,3 +134,14 @@ def test_presets_and_overrides():
     with pytest.raises(R1Error, match="4 samples at temperature 0"):
         EvalSettings.from_preset("greedy", samples=4)
     assert EvalSettings.from_preset("greedy", samples=4, temperature=1.0).samples == 4
+
+
+def test_a_template_that_opens_think_is_read_as_the_model_saw_it():
+    completion = "\n2 + 3 = 5\n</think>\n<answer>\n5\n</answer>"  # the template wrote the <think>
+    problem = {"solution": "5", "prompt": [{"role": "user", "content": "2 + 3?"}]}
+    plain = judge([completion], [problem], REWARDS)[0]
+    opened = judge(
+        [completion], [{**problem, "rendered_prompt": "user: 2 + 3?\nassistant: <think>"}], REWARDS
+    )[0]
+    assert (plain["formatted"], opened["formatted"]) == (False, True)
+    assert plain["correct"] is opened["correct"] is True
