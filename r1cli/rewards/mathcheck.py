@@ -16,6 +16,7 @@ import random
 import re
 import signal
 import socket
+from collections.abc import Callable
 
 from antlr4.atn.PredictionMode import PredictionMode
 from latex2sympy2_extended import NormalizationConfig
@@ -157,17 +158,40 @@ _SOLVE = grader.solve
 _SOLVE_AND_COMPARE = grader.sympy_solve_and_compare
 
 
-@functools.lru_cache(maxsize=1024)
-def _solve_cached(relation: object, symbols: frozenset) -> tuple:
-    return tuple(_SOLVE(relation, set(symbols)))
+_SOLVED: dict[tuple, tuple] = {}
 
 
-def _solve(relation: object, symbols: object) -> list:
-    """math-verify solves the gold equation again for every answer: once per gold is enough."""
+class GoldTooSlow(BaseException):
+    """The pair's gold equation could not be solved within the timeout before: it is not tried again.
+    (A BaseException, so that math-verify's own `except Exception` does not turn it into False.)"""
+
+
+class _Pair:
+    """What the worker is judging: told by `serve`, read around the slow gold-equation solve."""
+
+    gold_too_slow = False
+    announce: Callable[[bool], None] | None = None
+
+
+def _solve(relation: object, symbols: object, *, gold: bool = False) -> list:
+    """math-verify solves the gold equation again for every answer: once per gold is enough. Solving a
+    gold is announced to the verifier, which remembers a gold whose solve ran past the timeout."""
     try:
-        return list(_solve_cached(relation, frozenset(symbols)))
+        key = (relation, frozenset(symbols))
+        hash(key)
     except TypeError:  # unhashable: solve it as math-verify would
         return _SOLVE(relation, symbols)
+    if key not in _SOLVED:
+        if gold and _Pair.gold_too_slow:
+            raise GoldTooSlow
+        if gold and _Pair.announce:
+            _Pair.announce(True)
+        if len(_SOLVED) >= 1024:
+            _SOLVED.clear()
+        _SOLVED[key] = tuple(_SOLVE(relation, set(symbols)))
+        if gold and _Pair.announce:
+            _Pair.announce(False)
+    return list(_SOLVED[key])
 
 
 def _solve_and_compare_gold_first(gold: object, pred: object, float_rounding: int, precision: int) -> bool:
@@ -176,7 +200,7 @@ def _solve_and_compare_gold_first(gold: object, pred: object, float_rounding: in
     when a solution of the gold's clearly fails the answer's equation. Both are decided from the gold's
     (cached) solutions alone, without solving the answer's equation, which can take seconds."""
     if isinstance(gold, Eq) and isinstance(pred, Eq):
-        solutions = _solve(gold, gold.free_symbols)
+        solutions = _solve(gold, gold.free_symbols, gold=True)
         if solutions and not all(isinstance(solution, dict) for solution in solutions):
             return False
         for solution in solutions:
@@ -222,11 +246,14 @@ def _tiny_numbers_apart(gold: object, answer: object) -> bool:
 
 
 def serve(fd: int) -> None:
-    """Worker loop on a socket: receive lists of (index, gold, answer), send back (index, verdict) each."""
+    """Worker loop on a socket: receive lists of (index, gold, answer, gold_too_slow), send back
+    (index, verdict) each ("timeout" for a gold known to be too slow to solve), and ("solving", True /
+    False) around the solve of a gold equation."""
     from multiprocessing.connection import Connection
 
     conn = Connection(fd)
     conn.send(("ready", os.getpid()))
+    _Pair.announce = lambda solving: conn.send(("solving", solving))
     while True:
         try:
             batch = conn.recv()
@@ -234,9 +261,12 @@ def serve(fd: int) -> None:
             return
         if batch is None:
             return
-        for index, gold, answer in batch:
+        for index, gold, answer, gold_too_slow in batch:
+            _Pair.gold_too_slow = gold_too_slow
             try:
                 verdict = judge(gold, answer)
+            except GoldTooSlow:
+                verdict = "timeout"
             except Exception:  # a sympy failure on one odd answer is a wrong answer, not a crash
                 verdict = False
             conn.send((index, verdict))

@@ -210,6 +210,7 @@ class _Worker:
         self.ends: deque[int] = deque()  # how many results until each batch sent is done
         self.clock = 0.0  # when the pair at the head of `inflight` started
         self.cpu_mark: float | None = None  # the worker's CPU seconds when that pair started
+        self.solving_gold = False  # the pair at the head is solving its gold equation
 
     @property
     def batches(self) -> int:
@@ -234,17 +235,18 @@ class _Worker:
             return now > self.clock + timeout
         return cpu - self.cpu_mark > timeout
 
-    def send(self, batch: list[tuple[int, str, str | None]]) -> None:
+    def send(self, batch: list[tuple[int, str, str | None]], slow_golds: set[str]) -> None:
         if not self.inflight:
             self.start_clock()
         self.inflight.extend(batch)
         self.ends.append(len(self.inflight))
-        self.conn.send(batch)
+        self.conn.send([(index, gold, answer, gold in slow_golds) for index, gold, answer in batch])
 
     def done_one(self) -> None:
         """The pair at the head of `inflight` has its verdict."""
         self.inflight.popleft()
         self.ends = deque(end - 1 for end in self.ends if end > 1)
+        self.solving_gold = False
         if self.inflight:
             self.start_clock()
 
@@ -291,6 +293,9 @@ class Verifier:
         self._pool: list[_Worker] = []
         self._server: _ForkServer | None = None
         self._failed_starts = 0
+        # Golds whose equation could not be solved within the timeout: their later pairs are not made to
+        # solve it again (they would time out the same way), they score None at once.
+        self._slow_golds: set[str] = set()
 
     def start(self, count: int | None = None) -> None:
         """Start `count` workers (default: all) now; otherwise they start when pairs need math-verify."""
@@ -373,7 +378,7 @@ class Verifier:
             for worker in self._pool:
                 # Two batches in flight per worker, so it never waits for the next one.
                 while worker.ready and pending and worker.batches < 2:
-                    worker.send(pending.popleft())
+                    worker.send(pending.popleft(), self._slow_golds)
             # CPU time grows no faster than wall-clock time: nothing is overdue before the nearest deadline.
             busy = [w.clock + self.timeout for w in self._pool if w.inflight]
             wait_for = min(1.0, max(0.05, min(busy) - time.monotonic())) if busy else 1.0
@@ -401,7 +406,13 @@ class Verifier:
                 worker.ready, worker.pid = True, message[1]
                 self._failed_starts = 0
                 continue
+            if isinstance(message, tuple) and message[0] == "solving":
+                worker.solving_gold = message[1]
+                continue
             index, verdict = message
+            if verdict == "timeout":
+                verdict = None
+                self.timeouts += 1
             worker.done_one()
             results[index] = verdict
             done += 1
@@ -417,6 +428,8 @@ class Verifier:
                 self._give_up()
         lost = 0
         if worker.inflight:
+            if worker.solving_gold:
+                self._slow_golds.add(worker.inflight[0][1])
             worker.inflight.popleft()  # its result stays None
             self.timeouts += 1
             lost = 1

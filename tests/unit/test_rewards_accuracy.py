@@ -268,3 +268,21 @@ def test_workers_start_early_only_for_golds_that_need_math_verify() -> None:
         assert verifier._server is not None
     finally:
         verifier.close()
+
+
+def test_a_gold_equation_too_slow_to_solve_is_solved_once_per_run() -> None:
+    gold = r"m l \ddot{\theta}(t)-m g \sin \theta(t)=f(t) \cos \theta(t)"
+    answers = [gold.replace("m l", f"{k} m l", 1) for k in (2, 3, 4)]
+    verifier = Verifier(workers=1, timeout=1.0)
+    try:
+        assert verifier.judge_many([("x^2", "x x")]) == [True]  # the worker is up
+        started = time.perf_counter()
+        assert verifier.judge_many([(gold, answer) for answer in answers]) == [None, None, None]
+        elapsed = time.perf_counter() - started
+        assert verifier.timeouts == 3
+        assert verifier._slow_golds == {gold}  # the first pair ran out of time solving the gold
+        assert elapsed < 3 * 2.0  # one timeout (at most 2 s of wall-clock time), not three
+        # Other golds' equations are still solved.
+        assert verifier.judge_many([("x + y = 1", "x + y = 3")]) == [False]
+    finally:
+        verifier.close()
