@@ -259,22 +259,30 @@ def _batches_by_gold(
     keys: list[tuple[str, str | None]], size: int
 ) -> deque[list[tuple[int, str, str | None]]]:
     """Batches of (index, gold, answer) holding each gold's pairs together, so that a gold is parsed by
-    one worker only (each worker caches what it parsed; LaTeX parsing is the expensive part)."""
+    one worker only (each worker caches what it parsed; LaTeX parsing is the expensive part). The golds
+    likely to cost most (equations, long expressions) go first, so that no worker is left with a slow
+    pair at the end while the others idle."""
     by_gold: dict[str, list[tuple[int, str, str | None]]] = {}
     for index, (gold, answer) in enumerate(keys):
         by_gold.setdefault(gold, []).append((index, gold, answer))
     batches: deque[list[tuple[int, str, str | None]]] = deque()
     current: list[tuple[int, str, str | None]] = []
-    for group in by_gold.values():
+    for gold in sorted(by_gold, key=lambda gold: -(len(gold) + 100 * ("=" in gold))):
+        group = by_gold[gold]
         for start in range(0, len(group), 4 * size):  # a very common gold is split after all
             piece = group[start : start + 4 * size]
-            if current and len(current) + len(piece) > size:
+            if current and (len(current) + len(piece) > size or _costly(gold)):
                 batches.append(current)
                 current = []
             current.extend(piece)
     if current:
         batches.append(current)
     return batches
+
+
+def _costly(gold: str) -> bool:
+    """An equation or a long expression: its pairs go in a batch of their own (finer spreading)."""
+    return "=" in gold or len(gold) > 20
 
 
 class Verifier:
