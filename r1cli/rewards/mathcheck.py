@@ -184,13 +184,16 @@ def _solve(relation: object, symbols: object, *, gold: bool = False) -> list:
     if key not in _SOLVED:
         if gold and _Pair.gold_too_slow:
             raise GoldTooSlow
-        if gold and _Pair.announce:
-            _Pair.announce(True)
         if len(_SOLVED) >= 1024:
             _SOLVED.clear()
-        _SOLVED[key] = tuple(_SOLVE(relation, set(symbols)))
-        if gold and _Pair.announce:
-            _Pair.announce(False)
+        announce = _Pair.announce if gold else None
+        if announce:
+            announce(True)
+        try:
+            _SOLVED[key] = tuple(_SOLVE(relation, set(symbols)))
+        finally:
+            if announce:
+                announce(False)
     return list(_SOLVED[key])
 
 
