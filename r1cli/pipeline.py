@@ -314,6 +314,7 @@ class Pipeline:
             "sft",
             {
                 "data.dataset": str(self.dir / "coldstart" / "coldstart.jsonl"),
+                "data.test_size": 0,  # train problems only: the held-out problems are DIR/data's test split
                 "sft.max_steps": int(self.cfg["sft_steps"]),
             },
         )
@@ -365,6 +366,7 @@ class Pipeline:
             {
                 "model.name_or_path": str(self.dir / "zero"),
                 "data.dataset": str(self.dir / "reject" / "accepted.jsonl"),
+                "data.test_size": 0,
                 "sft.max_steps": int(self.cfg["reject_sft_steps"]),
                 "sft.learning_rate": float(self.cfg["reject_sft_learning_rate"]),
             },

@@ -87,6 +87,11 @@ def fit_loss_to_template(dataset: Any, tokenizer: Any, config: Any) -> Any:
     prompt/completion rows become a user and an assistant turn when the tokenizer has a chat template.
     """
     columns = dataset.column_names
+    if "messages" in columns and {"prompt", "completion"} & set(columns):
+        # `r1 sample reject` rows carry their completion beside the messages: trl would read them as
+        # prompt/completion rows (and refuse assistant_only_loss). The messages are the conversation.
+        dataset = dataset.remove_columns([c for c in ("prompt", "completion") if c in columns])
+        columns = dataset.column_names
     template = getattr(tokenizer, "chat_template", None)
     if "messages" in columns and not template:
         raise R1Error(

@@ -50,6 +50,17 @@ def test_generation_markers_keep_messages_and_assistant_only_loss(tiny_tokenizer
     assert out.column_names == ["messages"] and config.assistant_only_loss
 
 
+def test_sample_reject_rows_train_on_their_messages(tiny_tokenizer_dir: str) -> None:
+    # `r1 sample reject` writes the completion beside the SFT-ready messages.
+    rows = datasets.Dataset.from_list(
+        [{"id": 0, "completion": ANSWER["content"], "accepted": True, "messages": [USER, ANSWER]}]
+    )
+    config = _config(assistant_only_loss=True)
+    out = fit_loss_to_template(rows, _tokenizer(tiny_tokenizer_dir, CHAT_TEMPLATE), config)
+    assert "completion" not in out.column_names and "messages" in out.column_names
+    assert config.assistant_only_loss
+
+
 def test_template_without_markers_trains_the_last_turn_as_a_completion(tiny_tokenizer_dir: str) -> None:
     rows = datasets.Dataset.from_list(
         [{"messages": [{"role": "system", "content": "Be brief."}, USER, ANSWER]}]
