@@ -1,0 +1,93 @@
+"""`r1 pipeline run` end to end on r1-tiny, shortened (a few steps per stage, one-digit sums): the stage
+folders, summary.json, the report plots, and a rerun that skips finished stages and continues a killed one."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from r1cli.cli.main import app
+
+pytestmark = pytest.mark.slow
+runner = CliRunner()
+
+# One-digit sums (100 problems, 10 held out): enough SFT steps that the model writes some right answers,
+# so rejection sampling has samples to accept; one or two steps for the other training stages.
+SHORT = [
+    "--data.synthetic_max", "9", "--data.synthetic_size", "100", "--data.test_size", "10",
+    "--pipeline.sft_steps", "60", "--sft.per_device_train_batch_size", "16", "--sft.learning_rate", "3e-3",
+    "--sft.save_steps", "30", "--sft.logging_steps", "5",
+    "--pipeline.zero_steps", "2", "--grpo.per_device_train_batch_size", "8", "--grpo.num_generations", "4",
+    "--pipeline.reject_problems", "30", "--pipeline.reject_samples", "4", "--pipeline.reject_sft_steps", "2",
+    "--pipeline.distill_steps", "2", "--pipeline.distill_problems", "20",
+    "--logging.rich", "false",
+]  # fmt: skip
+STAGES = ["coldstart", "sft", "zero", "reject", "reject_sft", "distill"]
+
+
+def _run(out: Path, *extra: str):
+    return runner.invoke(app, ["pipeline", "run", "--output-dir", str(out), *SHORT, *extra])
+
+
+def test_pipeline_runs_every_stage_and_a_rerun_skips_them(tmp_path: Path) -> None:
+    out = tmp_path / "pipeline"
+    first = _run(out)
+    assert first.exit_code == 0, first.output
+    assert first.stdout.strip().splitlines()[-1] == str(out / "summary.json")
+
+    summary = json.loads((out / "summary.json").read_text())
+    stages = {stage["name"]: stage for stage in summary["stages"]}
+    assert [stage["name"] for stage in summary["stages"]] == STAGES
+    assert all(
+        list(stage) == ["name", "model_dir", "accuracy", "format_rate", "seconds"]
+        for stage in stages.values()
+    )
+    for name in ("coldstart", "reject"):
+        assert stages[name]["model_dir"] is None and stages[name]["accuracy"] is None
+    for name in ("sft", "zero", "reject_sft", "distill"):
+        stage = stages[name]
+        assert (Path(stage["model_dir"]) / "model.safetensors").is_file()
+        assert 0.0 <= stage["accuracy"] <= 1.0 and 0.0 <= stage["format_rate"] <= 1.0
+        assert stage["seconds"] > 0
+    assert stages["distill"]["model_dir"] == str(out / "distill" / "student")
+    # The SFT model learned the <think>/<answer> form from the cold start.
+    assert stages["sft"]["format_rate"] > 0.5
+
+    # The stages' own outputs, as the single commands write them.
+    assert (out / "data" / "dataset_dict.json").is_file()
+    coldstart = [
+        json.loads(line) for line in (out / "coldstart" / "coldstart.jsonl").read_text().splitlines()
+    ]
+    assert len(coldstart) == 90 and coldstart[0]["messages"][-1]["content"].startswith("<think>\n")
+    accepted = (out / "reject" / "accepted.jsonl").read_text().splitlines()
+    assert 0 < len(accepted) <= 30 and all(json.loads(row)["accepted"] for row in accepted)
+    assert list((out / "zero" / "plots").glob("*.png")) and (out / "zero" / "report.md").is_file()
+    assert "held-out accuracy" in first.stderr
+
+    # Rerun: every stage is finished, nothing is trained again, the summary is the same.
+    weights = {
+        name: Path(stages[name]["model_dir"], "model.safetensors").stat().st_mtime_ns
+        for name in stages
+        if stages[name]["model_dir"]
+    }
+    again = _run(out)
+    assert again.exit_code == 0, again.output
+    assert again.stderr.count("finished earlier, skipped") == len(STAGES)
+    assert json.loads((out / "summary.json").read_text()) == summary
+    for name, mtime in weights.items():
+        assert Path(stages[name]["model_dir"], "model.safetensors").stat().st_mtime_ns == mtime
+
+    # A pipeline killed during its last stage: that stage runs again, the others are kept.
+    (out / "stages" / "distill.json").unlink()
+    resumed = _run(out)
+    assert resumed.exit_code == 0, resumed.output
+    assert resumed.stderr.count("finished earlier, skipped") == len(STAGES) - 1
+    assert [stage["name"] for stage in json.loads((out / "summary.json").read_text())["stages"]] == STAGES
+
+    # The folder belongs to this recipe: a rerun that would train something else is refused.
+    changed = _run(out, "--pipeline.zero_learning_rate", "5e-5")
+    assert changed.exit_code == 1
+    assert "pipeline.zero_learning_rate" in changed.output
