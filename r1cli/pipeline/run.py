@@ -1,30 +1,7 @@
-"""`r1 pipeline run`: the whole DeepSeek-R1 recipe end to end, one stage after the other, in one folder.
-
-    r1 pipeline run                                   # the tiny CPU recipe: built-in addition task, minutes
-    r1 pipeline run --recipe recipes/l40s-pipeline.toml --output-dir runs/pipeline
-
-Stages (each through the same core function as its single command; no stage is implemented twice):
-
-    data        r1 data prepare          DIR/data (train and the held-out test split)
-    coldstart   worked traces -> r1 coldstart refine      DIR/coldstart/coldstart.jsonl
-    sft         r1 train sft (stage 1, cold start)        DIR/sft
-    zero        r1 train zero (GRPO from the SFT model)   DIR/zero
-    reject      r1 sample reject (train problems)         DIR/reject/accepted.jsonl
-    reject_sft  r1 train sft (stage 2, from the GRPO model)   DIR/reject_sft
-    distill     r1 distill (into a smaller student)       DIR/distill
-
-After each training stage the model is evaluated (`r1 eval`, greedy) on the held-out test split, and
-`r1 report` writes its plots. A finished stage leaves `DIR/stages/<name>.json`; a rerun skips finished
-stages and continues an unfinished one (training from its last checkpoint, generation where it stopped).
-`DIR/summary.json` lists the stages: name, model_dir, accuracy, format_rate, seconds.
-
-The `[pipeline]` section holds what differs between the stages (steps, learning rates, sizes); the
-rest comes from the recipe's own sections ([sft], [grpo], [generation], [rewards], [data], [tiny]).
-"""
+"""Running the pipeline's stages in one folder: skip the finished ones, record each in summary.json."""
 
 from __future__ import annotations
 
-import copy
 import json
 import time
 from collections.abc import Callable
@@ -33,33 +10,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from r1cli.errors import R1Error
+from r1cli.pipeline.settings import (
+    PIPELINE_SECTIONS,
+    STAGES,
+    TRAINING_STAGES,
+    check_pipeline_settings,
+    pipeline_recipe,
+    stage_recipe,
+)
 from r1cli.rundir import OutputKind
 
 if TYPE_CHECKING:
     from r1cli.recipe.provenance import Recipe
 
-STAGES = ("coldstart", "sft", "zero", "reject", "reject_sft", "distill")
-TRAINING_STAGES = ("sft", "zero", "reject_sft", "distill")
-COLDSTART_METHODS = ("traces", "fewshot", "direct")
-# [pipeline] keys that count steps or samples (>= 1), and problems (>= 0, 0 = all).
-STEP_KEYS = (
-    "sft_steps",
-    "zero_steps",
-    "zero_batch_size",
-    "reject_sft_steps",
-    "distill_steps",
-    "reject_samples",
-    "distill_samples",
-)
-COUNT_KEYS = ("coldstart_problems", "reject_problems", "distill_problems", "eval_problems")
 SUMMARY_FILE = "summary.json"
 SUMMARY_KEYS = ("name", "model_dir", "accuracy", "format_rate", "seconds")
 STAGES_DIR = "stages"
-SOURCE = "pipeline"
-# The recipe sections that decide what the pipeline produces: a rerun must not change them.
-PIPELINE_SECTIONS = (
-    "model", "tiny", "quantization", "lora", "data", "rewards", "grpo", "sft", "generation", "pipeline",
-)  # fmt: skip
 PIPELINE_RUN = OutputKind(
     command="r1 pipeline run",
     holds="a pipeline run",
@@ -99,51 +65,6 @@ class PipelineResult:
     @property
     def summary_path(self) -> Path:
         return self.output_dir / SUMMARY_FILE
-
-
-def stage_recipe(recipe: Recipe, values: dict[str, Any]) -> Recipe:
-    """A copy of the recipe with a stage's own keys set (source `pipeline`)."""
-    changed = copy.deepcopy(recipe)
-    for key, value in values.items():
-        changed.set(key, value, SOURCE)
-    return changed
-
-
-def pipeline_recipe(recipe: Recipe) -> Recipe:
-    """The recipe every stage starts from: [pipeline]'s system prompt, rewards and generation settings applied."""
-    cfg = recipe.section("pipeline")
-    values: dict[str, Any] = {
-        "generation.max_new_tokens": int(cfg["max_new_tokens"]),
-        "generation.batch_size": int(cfg["generation_batch_size"]),
-        "rewards.functions": list(cfg["rewards"]),  # GRPO's and rejection sampling's, weighted 1 each
-        "rewards.weights": [],
-    }
-    if cfg.get("system_prompt"):
-        values["data.system_prompt"] = str(cfg["system_prompt"])
-    return stage_recipe(recipe, values)
-
-
-def check_pipeline_settings(recipe: Recipe) -> None:
-    """One-line errors for [pipeline] values that cannot work, before any stage runs."""
-    cfg = recipe.section("pipeline")
-    method = cfg.get("coldstart")
-    if method not in COLDSTART_METHODS:
-        raise R1Error(
-            f"pipeline.coldstart = {method!r}: must be one of {', '.join(COLDSTART_METHODS)}",
-            hint="traces: the built-in task's worked solutions; fewshot/direct: a model writes them",
-        )
-    if method == "traces" and recipe.get("data.dataset") != "synthetic:addition":
-        raise R1Error(
-            f"pipeline.coldstart = 'traces' needs data.dataset = 'synthetic:addition' (got {recipe.get('data.dataset')!r})",
-            hint="for other problems set pipeline.coldstart = 'fewshot' or 'direct'",
-        )
-    for key in STEP_KEYS + COUNT_KEYS:
-        value, least = cfg.get(key), 1 if key in STEP_KEYS else 0
-        if not isinstance(value, int) or isinstance(value, bool) or value < least:
-            every = "" if least else " (0 = all)"
-            raise R1Error(f"pipeline.{key} = {value!r}: must be an integer >= {least}{every}")
-    if float(recipe.get("data.test_size") or 0) == 0:
-        raise R1Error("the pipeline evaluates on a held-out split: data.test_size must not be 0")
 
 
 class Pipeline:
