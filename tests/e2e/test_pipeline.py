@@ -4,6 +4,11 @@ folders, summary.json, the report plots, and a rerun that skips finished stages 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +18,7 @@ from r1cli.cli.main import app
 
 pytestmark = pytest.mark.slow
 runner = CliRunner()
+R1 = [sys.executable, "-m", "r1cli.cli.main"]
 
 # One-digit sums (100 problems, 10 held out): enough SFT steps that the model writes some right answers,
 # so rejection sampling has samples to accept; one or two steps for the other training stages.
@@ -91,3 +97,30 @@ def test_pipeline_runs_every_stage_and_a_rerun_skips_them(tmp_path: Path) -> Non
     changed = _run(out, "--pipeline.zero_learning_rate", "5e-5")
     assert changed.exit_code == 1
     assert "pipeline.zero_learning_rate" in changed.output
+
+
+def test_a_pipeline_killed_during_training_continues_with_the_same_command(tmp_path: Path) -> None:
+    out = tmp_path / "pipeline"
+    args = [*R1, "pipeline", "run", "--output-dir", str(out), *SHORT]
+    process = subprocess.Popen(
+        args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    deadline = time.time() + 300
+    while not (out / "sft" / "checkpoint-30" / "trainer_state.json").exists():
+        assert process.poll() is None, "the pipeline ended before SFT's first checkpoint"
+        assert time.time() < deadline, "no SFT checkpoint within the time limit"
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not (out / "stages" / "sft.json").exists()
+
+    rerun = subprocess.run(args, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "coldstart (finished earlier, skipped)" in rerun.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert [stage["name"] for stage in summary["stages"]] == STAGES
+    # SFT continued from its checkpoint to the planned step: nothing lost, nothing logged twice.
+    assert json.loads((out / "sft" / "train_result.json").read_text())["global_step"] == 60
+    steps = [json.loads(line)["step"] for line in (out / "sft" / "metrics.jsonl").read_text().splitlines()]
+    steps = [step for step in steps if step % 5 == 0]
+    assert steps == sorted(set(steps)) and steps[-1] == 60
