@@ -11,7 +11,20 @@ from typing import Annotated
 import typer
 
 from r1cli import __version__
-from r1cli.cli import chat, coldstart, config, data, evaluate, model, pipeline, report, reward, sample, train
+from r1cli.cli import (
+    chat,
+    coldstart,
+    config,
+    data,
+    distill,
+    evaluate,
+    model,
+    pipeline,
+    report,
+    reward,
+    sample,
+    train,
+)
 from r1cli.cli.errors import R1Group
 
 app = typer.Typer(
@@ -31,6 +44,7 @@ app.add_typer(reward.app, name="reward")
 app.add_typer(train.app, name="train")
 app.add_typer(coldstart.app, name="coldstart")
 app.add_typer(sample.app, name="sample")
+app.command(name="distill", **distill.COMMAND_SETTINGS)(distill.distill_command)
 app.add_typer(pipeline.app, name="pipeline")
 # Look at what came out: talk to a model, measure it, plots and a summary of training runs.
 app.command(name="chat", **chat.COMMAND_SETTINGS)(chat.chat)
