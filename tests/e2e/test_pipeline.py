@@ -124,3 +124,13 @@ def test_a_pipeline_killed_during_training_continues_with_the_same_command(tmp_p
     steps = [json.loads(line)["step"] for line in (out / "sft" / "metrics.jsonl").read_text().splitlines()]
     steps = [step for step in steps if step % 5 == 0]
     assert steps == sorted(set(steps)) and steps[-1] == 60
+
+
+def test_a_model_written_cold_start_that_yields_nothing_stops_with_one_line(tmp_path: Path) -> None:
+    # `direct` prompting through r1 coldstart's own code; the untrained r1-tiny writes no usable trace.
+    out = tmp_path / "pipeline"
+    result = _run(out, "--pipeline.coldstart", "direct", "--pipeline.coldstart_problems", "4")
+    assert result.exit_code == 1
+    assert "r1: error: the cold start wrote no usable trace" in result.output
+    assert (out / "coldstart" / "problems.jsonl").read_text().count("\n") == 4
+    assert not (out / "stages" / "coldstart.json").exists()
