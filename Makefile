@@ -9,7 +9,7 @@ $(PY)/r1:
 
 .PHONY: run test lint format bench
 run: $(PY)/r1
-	$(PY)/r1 train zero --output-dir runs/tiny-zero
+	$(PY)/r1 pipeline run --output-dir runs/pipeline
 
 test: $(PY)/r1
 	$(PY)/pytest
