@@ -24,6 +24,7 @@ from r1cli.cli.options import (
     ProblemsOption,
     ProfileOption,
     RecipeOption,
+    resolve_generate_recipe,
     resolve_recipe,
 )
 
@@ -69,14 +70,9 @@ def fewshot(
     profile: ProfileOption = None,
 ) -> None:
     """Few-shot long-CoT prompting: worked examples, then each problem."""
-    from r1cli.coldstart.generate import run_coldstart
-
-    resolved = resolve_recipe(recipe, profile, ctx.args, stage="generate", overrides={"data.dataset": data})
-    result = run_coldstart(
-        resolved, "fewshot", output, model=model, fmt=fmt, drop_wrong=drop_wrong, overwrite=overwrite,
-        examples=examples,
-    )  # fmt: skip
-    _report(result)
+    _generate(
+        ctx, "fewshot", output, model, data, fmt, drop_wrong, overwrite, recipe, profile, examples=examples
+    )
 
 
 @app.command(context_settings=OVERRIDES, epilog=OVERRIDES_HELP)
@@ -92,13 +88,7 @@ def direct(
     profile: ProfileOption = None,
 ) -> None:
     """Direct prompting: ask for step-by-step reasoning and a verification of the answer."""
-    from r1cli.coldstart.generate import run_coldstart
-
-    resolved = resolve_recipe(recipe, profile, ctx.args, stage="generate", overrides={"data.dataset": data})
-    result = run_coldstart(
-        resolved, "direct", output, model=model, fmt=fmt, drop_wrong=drop_wrong, overwrite=overwrite
-    )
-    _report(result)
+    _generate(ctx, "direct", output, model, data, fmt, drop_wrong, overwrite, recipe, profile)
 
 
 @app.command(context_settings=OVERRIDES, epilog=OVERRIDES_HELP)
@@ -134,6 +124,30 @@ def refine(
     result = run_refine(
         resolved, input_path, output, model=model, fmt=fmt, drop_wrong=drop_wrong, overwrite=overwrite
     )
+    _report(result)
+
+
+def _generate(
+    ctx: typer.Context,
+    method: str,
+    output: Path,
+    model: str | None,
+    data: str | None,
+    fmt: str,
+    drop_wrong: bool,
+    overwrite: bool,
+    recipe: Path | None,
+    profile: str | None,
+    examples: Path | None = None,
+) -> None:
+    """The model-written methods (fewshot, direct): same options, same run, same report."""
+    from r1cli.coldstart.generate import run_coldstart
+
+    resolved = resolve_generate_recipe(recipe, profile, ctx.args, data)
+    result = run_coldstart(
+        resolved, method, output, model=model, fmt=fmt, drop_wrong=drop_wrong, overwrite=overwrite,
+        examples=examples,
+    )  # fmt: skip
     _report(result)
 
 

@@ -57,6 +57,13 @@ def resolve_recipe(
     return resolved
 
 
+def resolve_generate_recipe(
+    recipe: Path | None, profile: str | None, extra_args: list[str], data: str | None
+) -> Recipe:
+    """The recipe of a command that generates from problems (coldstart, sample reject): --data wins."""
+    return resolve_recipe(recipe, profile, extra_args, stage="generate", overrides={"data.dataset": data})
+
+
 # Options of the generating commands (coldstart, sample reject, ...): what to run, on what, into which file.
 ModelOption = Annotated[
     str | None,
