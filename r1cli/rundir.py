@@ -19,9 +19,7 @@ The rules, the same for every stage:
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import tempfile
 import tomllib
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -32,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from r1cli.console import note
 from r1cli.errors import R1Error
+from r1cli.files import atomic_write_text
 from r1cli.jsonl import check_output_path
 
 if TYPE_CHECKING:
@@ -205,7 +204,7 @@ def claim_output_file(
             hint=_flags_hint(True, True, option),
         )
     out.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomically(sidecar, json.dumps({"command": command, "settings": current}, indent=2) + "\n")
+    atomic_write_text(sidecar, json.dumps({"command": command, "settings": current}, indent=2) + "\n")
     return Claim(out, OVERWRITE if has_rows else FRESH)
 
 
@@ -217,18 +216,6 @@ def _read_settings(sidecar: Path) -> dict[str, Any]:
     if not isinstance(saved, dict):
         raise R1Error(f"{sidecar} is not an r1 settings file", hint="pass --overwrite to start over")
     return saved
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 # The settings that matter, and the check that a continued run keeps them.

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from r1cli.errors import R1Error
+from r1cli.files import atomic_write_text
 from r1cli.pipeline.settings import (
     PIPELINE_SECTIONS,
     STAGES,
@@ -97,18 +98,14 @@ class Pipeline:
             raise R1Error(f"cannot read {marker}: {exc}", hint="delete it to run that stage again") from None
 
     def _finish(self, record: StageRecord) -> None:
-        from r1cli.rundir import _write_atomically
-
-        _write_atomically(self._marker(record.name), json.dumps(record.to_dict(), indent=2) + "\n")
+        atomic_write_text(self._marker(record.name), json.dumps(record.to_dict(), indent=2) + "\n")
         self.records.append(record)
         self._write_summary()
         self.on_stage(record)
 
     def _write_summary(self) -> None:
-        from r1cli.rundir import _write_atomically
-
         summary = {"stages": [record.summary_entry() for record in self.records]}
-        _write_atomically(self.dir / SUMMARY_FILE, json.dumps(summary, indent=2) + "\n")
+        atomic_write_text(self.dir / SUMMARY_FILE, json.dumps(summary, indent=2) + "\n")
 
     # ---- the run ---------------------------------------------------------------------------------
 
