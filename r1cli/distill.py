@@ -238,9 +238,8 @@ def _train_on_logits(recipe: Recipe, teacher: str, student: Recipe, train_split:
     from r1cli.model_dirs import open_model_for_recipe
     from r1cli.models import load_tokenizer, lora_config
     from r1cli.recipe.trl_config import build_trainer_config
-    from r1cli.rundir import write_recipe
     from r1cli.train.callbacks import quiet_libraries, quiet_trainer_output, trainer_callbacks
-    from r1cli.train.output import TrainResult, final_metrics, save_trained_model, start_run, write_model_card
+    from r1cli.train.output import start_run, train_and_save
     from r1cli.train.sft import load_start_model, model_settings
 
     out = Path(student.get("distill.output_dir"))
@@ -263,17 +262,8 @@ def _train_on_logits(recipe: Recipe, teacher: str, student: Recipe, train_split:
             callbacks=trainer_callbacks(student.section("logging"), out),
         )
     quiet_trainer_output(trainer)
-    if trainer.is_world_process_zero():
-        write_recipe(student, out)
-    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
-    result = TrainResult(out, trainer.state.global_step, final_metrics(trainer.state.log_history))
-    save_trained_model(trainer, tokenizer, student, out)
-    if trainer.is_world_process_zero():
-        write_model_card(out, student, stage=f"On-policy distillation from `{teacher}`", result=result)
-        (out / "train_result.json").write_text(
-            json.dumps({"global_step": result.global_step, "metrics": result.metrics}, indent=2) + "\n"
-        )
-    return out
+    stage = f"On-policy distillation from `{teacher}`"
+    return train_and_save(trainer, tokenizer, student, out, checkpoint=checkpoint, stage=stage).output_dir
 
 
 # ---- the closing table ---------------------------------------------------------------------------

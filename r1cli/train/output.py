@@ -15,7 +15,7 @@ from r1cli.console import is_main_process, note
 from r1cli.errors import R1Error
 from r1cli.recipe.provenance import Recipe
 from r1cli.recipe.schema import TRAINER_SECTIONS
-from r1cli.rundir import OutputKind, check_resume_recipe, claim_output_dir
+from r1cli.rundir import OutputKind, check_resume_recipe, claim_output_dir, write_recipe
 
 CHECKPOINT_RE = re.compile(r"^checkpoint-(\d+)$")
 # Schedules whose learning rate does not depend on the total number of steps.
@@ -159,6 +159,29 @@ def save_trained_model(trainer: Any, tokenizer: Any, recipe: Recipe, output_dir:
         )
         merged.save_pretrained(str(output_dir / "merged"), safe_serialization=True)
         tokenizer.save_pretrained(str(output_dir / "merged"))
+
+
+def train_and_save(
+    trainer: Any, tokenizer: Any, recipe: Recipe, output_dir: Path, *, checkpoint: Path | None, stage: str
+) -> TrainResult:
+    """Train (from `checkpoint` when resuming), then leave the stage's folder complete: recipe.toml,
+    the model, a card and train_result.json (the marker that the stage finished)."""
+    if trainer.is_world_process_zero():
+        write_recipe(recipe, output_dir)
+    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    result = TrainResult(
+        output_dir=output_dir,
+        global_step=trainer.state.global_step,
+        metrics=final_metrics(trainer.state.log_history),
+        resumed_from=str(checkpoint) if checkpoint else None,
+    )
+    save_trained_model(trainer, tokenizer, recipe, output_dir)
+    if trainer.is_world_process_zero():
+        write_model_card(output_dir, recipe, stage=stage, result=result)
+        (output_dir / "train_result.json").write_text(
+            json.dumps({"global_step": result.global_step, "metrics": result.metrics}, indent=2) + "\n"
+        )
+    return result
 
 
 def _format_metric(value: Any) -> str:

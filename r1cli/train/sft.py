@@ -14,15 +14,13 @@ a completion. The output directory is laid out like `r1 train zero`'s.
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 from typing import Any
 
 from r1cli.errors import R1Error
 from r1cli.recipe import Recipe
-from r1cli.rundir import write_recipe
-from r1cli.train.output import TrainResult, final_metrics, save_trained_model, start_run, write_model_card
+from r1cli.train.output import TrainResult, start_run, train_and_save
 
 # The recipe sections that decide what SFT trains: a resumed run must keep them.
 TRAINED_SECTIONS = ("model", "tiny", "quantization", "lora", "data", "sft")
@@ -211,20 +209,11 @@ def train_sft(recipe: Recipe, resume: bool = False) -> TrainResult:
         if created and output_dir.is_dir():  # the trainer made it; a refused run leaves nothing behind
             shutil.rmtree(output_dir, ignore_errors=True)
         raise
-    if trainer.is_world_process_zero():
-        write_recipe(recipe, output_dir)
-    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
-
-    result = TrainResult(
-        output_dir=output_dir,
-        global_step=trainer.state.global_step,
-        metrics=final_metrics(trainer.state.log_history),
-        resumed_from=str(checkpoint) if checkpoint else None,
+    return train_and_save(
+        trainer,
+        trainer.processing_class,
+        recipe,
+        output_dir,
+        checkpoint=checkpoint,
+        stage="Supervised fine-tuning (SFT)",
     )
-    save_trained_model(trainer, trainer.processing_class, recipe, output_dir)
-    if trainer.is_world_process_zero():
-        write_model_card(output_dir, recipe, stage="Supervised fine-tuning (SFT)", result=result)
-        (output_dir / "train_result.json").write_text(
-            json.dumps({"global_step": result.global_step, "metrics": result.metrics}, indent=2) + "\n"
-        )
-    return result

@@ -12,15 +12,13 @@ trainer's `checkpoint-*` directories.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from r1cli.console import note
 from r1cli.errors import R1Error
 from r1cli.recipe import Recipe
-from r1cli.rundir import write_recipe
-from r1cli.train.output import TrainResult, final_metrics, save_trained_model, start_run, write_model_card
+from r1cli.train.output import TrainResult, start_run, train_and_save
 
 # The recipe sections that decide what R1-Zero trains: a resumed run must keep them.
 TRAINED_SECTIONS = ("model", "tiny", "quantization", "lora", "data", "rewards", "grpo")
@@ -113,20 +111,4 @@ def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
         callbacks=build_callbacks(recipe.section("logging"), recorder, output_dir),
     )
     quiet_trainer_output(trainer)
-    if trainer.is_world_process_zero():
-        write_recipe(recipe, output_dir)
-    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
-
-    result = TrainResult(
-        output_dir=output_dir,
-        global_step=trainer.state.global_step,
-        metrics=final_metrics(trainer.state.log_history),
-        resumed_from=str(checkpoint) if checkpoint else None,
-    )
-    save_trained_model(trainer, tokenizer, recipe, output_dir)
-    if trainer.is_world_process_zero():
-        write_model_card(output_dir, recipe, stage="R1-Zero GRPO", result=result)
-        (output_dir / "train_result.json").write_text(
-            json.dumps({"global_step": result.global_step, "metrics": result.metrics}, indent=2) + "\n"
-        )
-    return result
+    return train_and_save(trainer, tokenizer, recipe, output_dir, checkpoint=checkpoint, stage="R1-Zero GRPO")
