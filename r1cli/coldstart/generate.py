@@ -28,7 +28,6 @@ from r1cli.coldstart.refine import (
 )
 from r1cli.coldstart.traces import (
     SPECIAL_SYSTEM_PROMPT,
-    check_format,
     coldstart_row,
     drop_wrong,
     system_prompt_for,
@@ -98,7 +97,7 @@ def run_coldstart(
         raise R1Error(
             f"unknown cold-start method '{method}'", hint=f"choose from: {', '.join(GENERATING_METHODS)}"
         )
-    check_format(fmt)
+    sft_system = _sft_system_prompt(recipe, fmt)
     shots = load_examples(examples) if examples is not None else list(BUILTIN_EXAMPLES)
     data_cfg = recipe.section("data")
     problems = read_problems(data_cfg["dataset"], data_cfg)
@@ -107,7 +106,6 @@ def run_coldstart(
     prompts = [
         Prompt(p.id, _generation_messages(method, p.row["problem"], fmt, shots), p.row) for p in problems
     ]
-    sft_system = system_prompt_for(fmt, str(data_cfg.get("system_prompt") or ""))
     model_name = model or str(recipe.get("model.name_or_path"))
     result = ColdstartResult(Path(output), method)
     rewards_cfg = recipe.section("rewards")
@@ -141,6 +139,12 @@ def run_coldstart(
     return result
 
 
+def _sft_system_prompt(recipe: Recipe, fmt: str) -> str:
+    """The system prompt the written rows carry for `fmt` (checked first: a bad --format fails before any
+    input is read): the recipe's data.system_prompt for think, the seed's for special."""
+    return system_prompt_for(fmt, str(recipe.get("data.system_prompt") or ""))
+
+
 def _generation_messages(
     method: str, problem: str, fmt: str, shots: list[tuple[str, str, str]]
 ) -> list[dict[str, str]]:
@@ -167,9 +171,8 @@ def run_refine(
     generator: Any = None,
 ) -> ColdstartResult:
     """R1-Zero outputs -> clean traces: by rules, or rewritten by `model` (kept when the answer still matches)."""
-    check_format(fmt)
+    sft_system = _sft_system_prompt(recipe, fmt)
     rows = read_zero_outputs(Path(input_path))
-    sft_system = system_prompt_for(fmt, str(recipe.get("data.system_prompt") or ""))
     if model is None:
         return _refine_by_rules(recipe, rows, Path(output), fmt, sft_system, drop_wrong, overwrite)
     return _refine_by_model(
