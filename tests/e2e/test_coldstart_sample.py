@@ -5,15 +5,13 @@ another K is refused without touching the output."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from conftest import kill_when
 from typer.testing import CliRunner
 
 from r1cli.cli.main import app
@@ -76,16 +74,7 @@ def test_sample_reject_killed_then_rerun_writes_every_sample_once(tmp_path: Path
                 "--generation.batch_size", str(k)]  # fmt: skip
 
     args = reject(2)
-    process = subprocess.Popen(
-        args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
-    deadline = time.time() + 240
-    while not (out.exists() and out.read_text().count("\n") >= 4):
-        assert process.poll() is None, "sample reject ended before it could be killed"
-        assert time.time() < deadline, "no rows within the time limit"
-        time.sleep(0.05)
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    kill_when(args, lambda: out.exists() and out.read_text().count("\n") >= 4, "4 rows")
     assert out.read_text().count("\n") < 24
 
     rerun = subprocess.run(args, capture_output=True, text=True, timeout=300)

@@ -4,14 +4,12 @@ refusals that leave no folder, and a run killed while the teacher generates, the
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from conftest import kill_when, read_rows
 from typer.testing import CliRunner
 
 from r1cli.cli.main import app
@@ -28,10 +26,6 @@ SMALL = [
 ]  # fmt: skip
 
 
-def _rows(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
-
-
 def _distill(out: Path, *extra: str):
     return runner.invoke(app, ["distill", "--teacher", "r1-tiny", "--output-dir", str(out), *SMALL, *extra])
 
@@ -40,7 +34,7 @@ def test_traces_train_a_smaller_student_and_compare_it_with_the_teacher(tmp_path
     out = tmp_path / "traces"
     refused = _distill(out, "-k", "2")  # an untrained teacher writes nothing correct
     assert refused.exit_code == 1 and "--filter none" in refused.stderr
-    assert len(_rows(out / "traces.jsonl")) == 40  # kept: the rerun below reuses them
+    assert len(read_rows(out / "traces.jsonl")) == 40  # kept: the rerun below reuses them
 
     result = _distill(out, "-k", "2", "--filter", "none")
     assert result.exit_code == 1 and "other settings: filter ('reject' -> 'none')" in result.stderr
@@ -49,10 +43,10 @@ def test_traces_train_a_smaller_student_and_compare_it_with_the_teacher(tmp_path
     result = _distill(other, "-k", "2", "--filter", "none")
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == str(other / "student")
-    traces = _rows(other / "traces.jsonl")
+    traces = read_rows(other / "traces.jsonl")
     assert len(traces) == 40 and len({(t["id"], t["sample"]) for t in traces}) == 40
     assert {"accepted", "rewards", "messages"} <= set(traces[0])
-    assert len(_rows(other / "sft.jsonl")) == 40
+    assert len(read_rows(other / "sft.jsonl")) == 40
     assert (other / "student" / "model.safetensors").exists()
     table = json.loads((other / "results.json").read_text())
     teacher, student = table["scores"]
@@ -66,7 +60,7 @@ def test_logits_distillation_trains_the_student(tmp_path: Path) -> None:
     out = tmp_path / "logits"
     result = _distill(out, "--method", "logits")
     assert result.exit_code == 0, result.output
-    metrics = _rows(out / "student" / "metrics.jsonl")
+    metrics = read_rows(out / "student" / "metrics.jsonl")
     assert metrics[-1]["step"] == 2 and "loss" in metrics[-1]
     assert (out / "student" / "model.safetensors").exists() and not (out / "traces.jsonl").exists()
     assert len(json.loads((out / "results.json").read_text())["scores"]) == 2
@@ -111,22 +105,13 @@ def test_killed_while_the_teacher_generates_then_run_again(tmp_path: Path) -> No
         "none",
     ]
     args += ["--generation.batch_size", "2"]
-    process = subprocess.Popen(
-        args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
     traces = out / "traces.jsonl"
-    deadline = time.time() + 240
-    while not (traces.exists() and traces.read_text().count("\n") >= 4):
-        assert process.poll() is None, "the run ended before it was killed"
-        assert time.time() < deadline, "no traces within the time limit"
-        time.sleep(0.05)
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    kill_when(args, lambda: traces.exists() and traces.read_text().count("\n") >= 4, "4 traces")
     assert not (out / "student").exists()
 
     again = subprocess.run(args, capture_output=True, text=True)
     assert again.returncode == 0, again.stderr
     assert "resuming" in again.stderr
-    rows = _rows(traces)
+    rows = read_rows(traces)
     assert len(rows) == 40 and len({(r["id"], r["sample"]) for r in rows}) == 40  # none lost, none twice
     assert (out / "student" / "model.safetensors").exists()

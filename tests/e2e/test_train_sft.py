@@ -4,15 +4,13 @@ output, LoRA, SFT from a GRPO output folder, SIGKILL + --resume, and bad input."
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 import tomllib
 from pathlib import Path
 
 import pytest
+from conftest import kill_when
 from typer.testing import CliRunner
 
 from r1cli.cli.main import app
@@ -128,16 +126,7 @@ def test_sigkill_then_resume_ends_at_the_planned_step(tmp_path: Path) -> None:
     out = tmp_path / "killed"
     args = [*R1, "train", "sft", "--data", str(data), "--output-dir", str(out), *FAST]
     args += ["--sft.max_steps", "8", "--sft.save_steps", "2", "--sft.save_total_limit", "10"]
-    process = subprocess.Popen(
-        args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
-    deadline = time.time() + 240
-    while not (out / "checkpoint-2" / "trainer_state.json").exists():
-        assert process.poll() is None, "training ended before its first checkpoint"
-        assert time.time() < deadline, "no checkpoint within the time limit"
-        time.sleep(0.05)
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    kill_when(args, (out / "checkpoint-2" / "trainer_state.json").exists, "the first checkpoint")
     assert not (out / "model.safetensors").exists()
 
     resumed = subprocess.run(

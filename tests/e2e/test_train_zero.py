@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from conftest import kill_when
 from typer.testing import CliRunner
 
 from r1cli.cli.main import app
@@ -125,16 +125,7 @@ def test_sigkill_then_resume_ends_at_the_planned_step(tmp_path: Path) -> None:
     base = [*R1, "train", "zero", "--output-dir", str(out), *FAST, "--grpo.save_steps", "2"]
     base += ["--grpo.save_total_limit", "10", "--grpo.lr_scheduler_type", "linear"]
     args = [*base, "--grpo.max_steps", "8"]
-    process = subprocess.Popen(
-        args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
-    deadline = time.time() + 240
-    while not (out / "checkpoint-2" / "trainer_state.json").exists():
-        assert process.poll() is None, "training ended before its first checkpoint"
-        assert time.time() < deadline, "no checkpoint within the time limit"
-        time.sleep(0.05)
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    kill_when(args, (out / "checkpoint-2" / "trainer_state.json").exists, "the first checkpoint")
     assert not (out / "checkpoint-8").exists()
 
     # A linear schedule planned for 8 steps cannot be stretched to 12 on resume: refused, nothing touched.

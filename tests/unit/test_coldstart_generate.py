@@ -7,11 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import generate_recipe as recipe
+from conftest import read_rows as rows
 
 from r1cli.coldstart.generate import run_coldstart, run_refine
 from r1cli.errors import R1Error
 from r1cli.generation import Sample
-from r1cli.recipe import load_recipe
 
 
 class ScriptedGenerator:
@@ -27,15 +28,6 @@ class ScriptedGenerator:
             [Sample(i, self.reply(c[-1]["content"], i), 5, True) for i in range(num_samples)]
             for c in conversations
         ]
-
-
-def recipe(problems: Path, *extra: str):
-    args = ["--data.dataset", str(problems), "--rewards.workers", "1", *extra]
-    return load_recipe(None, None, args, stage="generate", validate=False)
-
-
-def rows(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
 
 
 @pytest.fixture

@@ -7,10 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import generate_recipe
+from conftest import read_rows as rows
 
 from r1cli.errors import R1Error
 from r1cli.generation import Sample
-from r1cli.recipe import load_recipe
 from r1cli.sample import run_reject
 
 RIGHT = "<think>\nTwo nines make 18.\n</think>\n<answer>\n18\n</answer>"
@@ -35,20 +36,7 @@ class ScriptedGenerator:
 
 
 def recipe(problems: Path, *extra: str):
-    args = [
-        "--data.dataset",
-        str(problems),
-        "--rewards.workers",
-        "1",
-        "--generation.num_samples",
-        "4",
-        *extra,
-    ]
-    return load_recipe(None, None, args, stage="generate", validate=False)
-
-
-def rows(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
+    return generate_recipe(problems, "--generation.num_samples", "4", *extra)
 
 
 @pytest.fixture
