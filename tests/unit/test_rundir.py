@@ -139,7 +139,9 @@ def test_jsonl_output_fresh_then_resume_or_overwrite(tmp_path):
     assert "--resume" in err.value.hint and "--overwrite" in err.value.hint
     assert claim_output_file(out, settings, "r1 sample", resume=True).mode == RESUME
     changed = {**settings, "generation.temperature": 1.0}
-    with pytest.raises(R1Error, match=r"written with other settings; what differs: generation.temperature \(0.7 -> 1.0\)"):
+    with pytest.raises(
+        R1Error, match=r"written with other settings; what differs: generation.temperature \(0.7 -> 1.0\)"
+    ):
         claim_output_file(out, changed, "r1 sample", resume=True)
     with pytest.raises(R1Error, match="written by `r1 sample`, not `r1 eval`"):
         claim_output_file(out, settings, "r1 eval", resume=True)

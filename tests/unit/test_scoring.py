@@ -128,4 +128,3 @@ def test_a_ten_megabyte_line_is_scored_fast(tmp_path: Path) -> None:
     assert time.perf_counter() - started < 20
     assert report.rows[0]["rewards"]["accuracy"] == 1.0
     assert report.rows[0]["rewards"]["format"] == 1.0
-
