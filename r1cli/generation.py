@@ -114,7 +114,7 @@ def generation_settings(section: Mapping[str, Any], num_samples: int | None = No
 
 
 def prompts_digest(prompts: Sequence[Prompt]) -> str:
-    """'N prompts, sha256 XXXX': what a rerun must find again to continue an output."""
+    """'N prompts, sha256 <hex digest>': what a rerun must find again to continue an output."""
     digest = hashlib.sha256()
     for prompt in prompts:
         digest.update(json.dumps([prompt.id, prompt.messages], ensure_ascii=False).encode() + b"\n")
