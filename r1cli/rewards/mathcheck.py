@@ -110,6 +110,45 @@ def _random_value(unknown: object, rng: random.Random) -> complex | float:
     return magnitude
 
 
+def _unknowns(*exprs: Expr) -> list:
+    """The symbols and the applications of undefined functions (`u(t)`, `I(0)`, opaque to simplify) in
+    `exprs`, in a fixed order so that the random points are the same in every process."""
+    found: set = set()
+    for expr in exprs:
+        found |= expr.free_symbols | expr.atoms(AppliedUndef)
+    return sorted(found, key=str)
+
+
+def _random_points(unknowns: list, count: int = 2) -> list[dict]:
+    """`count` random points: a value in its domain for each unknown; None when one is an integer (a
+    random real value proves nothing about it)."""
+    if any(getattr(x, "is_integer", None) for x in unknowns):
+        return []
+    rng = random.Random(len(unknowns))
+    return [{x: _random_value(x, rng) for x in unknowns} for _ in range(count)]
+
+
+def _complex_at(exprs: tuple, point: dict) -> list[complex] | None:
+    """The exprs' values at `point`; None unless every one is a finite number."""
+    try:
+        values = [complex(e.subs(point).evalf(15)) for e in exprs]
+    except (TypeError, ValueError, ArithmeticError, AttributeError):
+        return None
+    if any(v != v or abs(v) == float("inf") for v in values):  # nan / infinity
+        return None
+    return values
+
+
+def _clearly_nonzero(value: complex, *sizes: complex) -> bool:
+    """|value| is more than a millionth of the largest of 1 and the sizes it came from."""
+    return abs(value) > 1e-6 * max([1.0, *(abs(size) for size in sizes)])
+
+
+def _opaque(expr: Expr) -> bool:
+    """Derivatives, integrals and substitutions: random values for their symbols say nothing."""
+    return expr.has(Derivative, Integral, Subs)
+
+
 def numerically_different(a: object, b: object) -> bool:
     """True when a - b is clearly non-zero at two random points, so no simplification can make it 0.
 
@@ -123,24 +162,44 @@ def numerically_different(a: object, b: object) -> bool:
     difference = a - b
     if difference.has(S.ComplexInfinity, S.NaN):
         return True
-    if difference.has(Derivative, Integral, Subs):
+    if _opaque(difference):
         return False
-    unknowns = list(difference.free_symbols) + list(difference.atoms(AppliedUndef))
-    if any(getattr(x, "is_integer", None) for x in unknowns):
+    points = _random_points(_unknowns(difference))
+    for point in points:
+        values = _complex_at((difference, a, b), point)
+        if values is None or not _clearly_nonzero(*values):
+            return False
+    return bool(points)
+
+
+def equations_differ(gold: Eq, pred: Eq) -> bool:
+    """True when some point satisfies the gold equation but clearly not the predicted one, so the two
+    have different solutions and math-verify's solve-and-compare can only say False.
+
+    The points are found without solving: the gold `A = 0` is affine in some symbol s (dA/ds is free of
+    s), so at random values of the other unknowns its root is s = -(A - s dA/ds) / (dA/ds). The
+    prediction's `B` must be clearly non-zero there at two random points; anything unclear is False.
+    """
+    a, b = gold.lhs - gold.rhs, pred.lhs - pred.rhs
+    if not (isinstance(a, Expr) and isinstance(b, Expr)) or _opaque(a) or _opaque(b):
         return False
-    rng = random.Random(len(unknowns))
-    for _ in range(2):
-        point = {x: _random_value(x, rng) for x in unknowns}
-        try:
-            values = [complex(e.subs(point).evalf(15)) for e in (difference, a, b)]
-        except (TypeError, ValueError, ArithmeticError, AttributeError):
-            return False
-        if any(v != v or abs(v) == float("inf") for v in values):  # nan / infinity
-            return False
-        scale = max(1.0, abs(values[1]), abs(values[2]))
-        if abs(values[0]) <= 1e-6 * scale:
-            return False
-    return True
+    unknowns = _unknowns(a, b)
+    for symbol in sorted(a.free_symbols, key=str):
+        slope = a.diff(symbol)
+        if slope.has(symbol) or slope == 0:
+            continue
+        rest = a - slope * symbol
+        points = _random_points(unknowns)
+        for point in points:
+            values = _complex_at((slope, rest), point)
+            if values is None or not _clearly_nonzero(values[0]):
+                return False
+            point[symbol] = -values[1] / values[0]
+            residual = _complex_at((b, pred.lhs, pred.rhs), point)
+            if residual is None or not _clearly_nonzero(*residual):
+                return False
+        return bool(points)
+    return False
 
 
 _SYMBOLIC_EQ = grader.sympy_symbolic_eq
@@ -199,10 +258,13 @@ def _solve(relation: object, symbols: object, *, gold: bool = False) -> list:
 
 def _solve_and_compare_gold_first(gold: object, pred: object, float_rounding: int, precision: int) -> bool:
     """math-verify's last resort for two equations solves both and compares the solutions; it is False
-    whenever the gold's solutions are not a list of {symbol: value} (a one-unknown equation), and False
-    when a solution of the gold's clearly fails the answer's equation. Both are decided from the gold's
-    (cached) solutions alone, without solving the answer's equation, which can take seconds."""
+    when a point of the gold's clearly fails the answer's equation (`equations_differ`, no solving at
+    all), whenever the gold's solutions are not a list of {symbol: value} (a one-unknown equation), and
+    when a solution of the gold's clearly fails the answer's equation. The last two are decided from the
+    gold's (cached) solutions alone, without solving the answer's equation, which can take seconds."""
     if isinstance(gold, Eq) and isinstance(pred, Eq):
+        if equations_differ(gold, pred):
+            return False
         solutions = _solve(gold, gold.free_symbols, gold=True)
         if solutions and not all(isinstance(solution, dict) for solution in solutions):
             return False

@@ -209,6 +209,12 @@ def test_equations_are_judged_from_the_golds_solutions_with_math_verifys_verdict
         ("a b = c", "b a = c"),
         ("x^2 = 4", "x^2 = 9"),
         (r"y^{\prime}+r y-r x(t)=0", r"y^{\prime}+r y-r x(t)=7"),
+        ("x = 2 y + 1", "x - 1 = 2 y"),
+        ("y = m x + b", "b = y - m x"),
+        ("y = m x + b", "b = y + m x"),
+        (r"\sqrt{x} = y", "x = y^2"),
+        ("P V = n R T", "V = n R T / P"),
+        ("P V = n R T", "V = n R / P"),
     ]
     ours = [judge(gold, answer) for gold, answer in pairs]
     monkeypatch.setattr(grader, "solve", mathcheck._SOLVE)
@@ -216,6 +222,25 @@ def test_equations_are_judged_from_the_golds_solutions_with_math_verifys_verdict
     mathcheck.parse_answer.cache_clear()
     assert ours == [judge(gold, answer) for gold, answer in pairs]
     assert ours[1] is False and ours[4] is False
+
+
+def test_equations_told_apart_at_a_point_of_the_gold_need_no_solving() -> None:
+    from r1cli.rewards.mathcheck import equations_differ
+
+    def first(text: str):
+        return parse_answer(text)[0]
+
+    slow = r"m l \ddot{\theta}(t)-m g \sin \theta(t)=f(t) \cos \theta(t)"  # solving it takes seconds
+    started = time.perf_counter()
+    assert judge(slow, slow.replace("m l", "2 m l", 1)) is False
+    assert time.perf_counter() - started < 2.5  # solving the gold alone takes 5 s and more
+    assert equations_differ(first("x + y = 1"), first("x + y = 3"))
+    assert equations_differ(first(r"y^{\prime}+r y-r x(t)=0"), first(r"y^{\prime}+r y-r x(t)=1"))
+    # Same solutions, or nothing to decide by: left to math-verify.
+    assert not equations_differ(first("x + y = 1"), first("2 x + 2 y = 2"))
+    assert not equations_differ(first(slow), first(slow.replace("=", "+1=1+", 1)))
+    assert not equations_differ(first("x^2 = 4"), first("x^2 = 9"))  # not affine in x: no point found
+    assert not equations_differ(first(r"\sqrt{x} = y"), first("x = y^2"))
 
 
 def test_two_stage_latex_parsing_gives_math_verifys_own_results(monkeypatch) -> None:
@@ -272,7 +297,10 @@ def test_workers_start_early_only_for_golds_that_need_math_verify() -> None:
 
 def test_a_gold_equation_too_slow_to_solve_is_solved_once_per_run() -> None:
     gold = r"m l \ddot{\theta}(t)-m g \sin \theta(t)=f(t) \cos \theta(t)"
-    answers = [gold.replace("m l", f"{k} m l", 1) for k in (2, 3, 4)]
+    # The gold times k on both sides: no point tells them apart, only solving the gold (seconds) can.
+    answers = [
+        rf"{k} m l \ddot{{\theta}}(t)-{k} m g \sin \theta(t)={k} f(t) \cos \theta(t)" for k in (2, 3, 4)
+    ]
     verifier = Verifier(workers=1, timeout=1.0)
     try:
         assert verifier.judge_many([("x^2", "x x")]) == [True]  # the worker is up
