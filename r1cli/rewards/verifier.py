@@ -7,9 +7,9 @@ processes running `r1cli.rewards.mathcheck`, in batches that keep each gold's pa
 that spends more than the timeout in CPU time on one pair (say `9^{9^{9^{9}}}`, whose big-integer power
 no signal can interrupt), or twice that in wall-clock time, is killed and replaced: that pair scores
 None and the other pairs go on. Counting CPU time keeps the verdicts the same on a busy machine. Workers
-are forked by a small server process that has math-verify imported (and its LaTeX parser warmed up)
-once, so a replacement starts in milliseconds; the reward functions are safe from any thread of a
-training process, and need no `if __name__ == "__main__"` guard in the caller's script.
+are forked by a small server process that has math-verify imported once, so a replacement starts in
+milliseconds; the reward functions are safe from any thread of a training process, and need no
+`if __name__ == "__main__"` guard in the caller's script.
 """
 
 from __future__ import annotations

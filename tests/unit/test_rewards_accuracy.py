@@ -251,7 +251,16 @@ def test_two_stage_latex_parsing_gives_math_verifys_own_results(monkeypatch) -> 
     from r1cli.rewards import mathcheck
 
     answers = [
-        *mathcheck.WARM_UP,
+        r"\frac{1}{2}",
+        r"\frac{\sqrt{3}}{2}",
+        r"[0, 1)",
+        r"\{1, 2\}",
+        r"x = 5",
+        r"e^{-2t}",
+        r"4.5 \times 10^{33}",
+        r"\left(\frac{1}{2}\right)^{3}",
+        r"\text{Monday}",
+        r"1+\sqrt{3} i",
         r"-\sin (3 t) / 5+ C_{1} \sin (2 t)+C_{2} \cos (2 t)",
         r"\frac{v_{0}}{r_{0}} \frac{1}{\left(1+r / r_{0}\right)^{3 / 2}}",
         r"m l \ddot{\theta}(t)-m g \sin \theta(t)=f(t) \cos \theta(t)",
