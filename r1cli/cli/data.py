@@ -75,7 +75,7 @@ def prepare(
 
     from r1cli.data import prepare as prepare_data
     from r1cli.data import save_prepared, summary_table
-    from r1cli.data.prepare import parse_test_size
+    from r1cli.data.split import parse_test_size
     from r1cli.data.store import check_output_dir
     from r1cli.errors import R1Error
     from r1cli.recipe.overrides import split_positionals
@@ -85,6 +85,9 @@ def prepare(
         "data.answer_column": answer_column,
         "data.seed": seed,
         "data.max_rows": max_rows,
+        "data.test_size": None
+        if test_size is None
+        else parse_test_size(test_size, f"--test-size {test_size}"),
     }
     # SOURCE is read from the extra arguments, not declared to Typer, which would take the value of a
     # leading override (`--data.seed 3`) for it.
@@ -95,8 +98,6 @@ def prepare(
     resolved = resolve_recipe(recipe, profile, overrides, stage="prepare", overrides=options)
     check_output_dir(output, overwrite)  # before any work: refusing after a long download is unkind
     data_cfg = resolved.section("data")
-    if test_size is not None:  # a row count or 0 is fine here; the recipe's own check wants a fraction
-        data_cfg["test_size"] = parse_test_size(test_size)
     tok = tokenizer
     if tok is None and not sft and int(data_cfg.get("max_prompt_tokens") or 0) > 0:
         from r1cli.models import load_tokenizer

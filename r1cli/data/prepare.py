@@ -27,6 +27,7 @@ import datasets
 from r1cli.data import prompts
 from r1cli.data.prompts import DROP
 from r1cli.data.sources import RawSource, load_source
+from r1cli.data.split import parse_test_size, split_train_test
 from r1cli.data.summary import PrepareSummary
 from r1cli.data.validate import validate_prompt_dataset, validate_sft_dataset
 from r1cli.errors import R1Error
@@ -292,42 +293,6 @@ def drop_long_prompts(
     keep = [i for i, n in enumerate(lengths) if n <= limit]
     summary.drop(f"prompt over {limit} tokens", len(ds) - len(keep))
     return ds.select(keep) if len(keep) != len(ds) else ds
-
-
-def parse_test_size(value: Any) -> float | int:
-    """`test_size` as a fraction in (0, 1), a row count (>= 1), or 0 for an empty test split."""
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            raise R1Error(f"data.test_size must be a number, got {value!r}") from None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise R1Error(f"data.test_size must be a fraction in (0, 1) or a row count, got {value!r}")
-    if value >= 1:
-        if float(value) != int(value):
-            raise R1Error(f"data.test_size {value} is neither a fraction in (0, 1) nor a whole row count")
-        return int(value)
-    return float(value) if value else 0
-
-
-def split_train_test(
-    ds: datasets.Dataset, test_size: float | int, seed: int
-) -> tuple[datasets.Dataset, datasets.Dataset]:
-    """A seeded random train/test split; test_size 0 gives an empty test split."""
-    if not test_size:
-        return ds, ds.select([])
-    if isinstance(test_size, int) and test_size >= len(ds):
-        raise R1Error(
-            f"test_size {test_size} leaves no training rows: only {len(ds)} rows after cleaning",
-            hint="lower data.test_size (--test-size)",
-        )
-    try:
-        parts = ds.train_test_split(test_size=test_size, seed=seed)
-    except ValueError as exc:
-        raise R1Error(
-            f"cannot split {len(ds)} rows with test_size {test_size}: {exc}", hint="change --test-size"
-        ) from None
-    return parts["train"], parts["test"]
 
 
 def _describe_split(test_size: float | int, seed: int) -> str:

@@ -188,13 +188,9 @@ def _check_trainer(recipe: Recipe, section: str) -> None:
 
 
 def _check_data(recipe: Recipe) -> None:
-    test_size = recipe.get("data.test_size")
-    _require(
-        (isinstance(test_size, int) and test_size >= 0) or 0 < test_size < 1,
-        recipe,
-        "data.test_size",
-        "the test split must be a fraction in (0, 1) or a row count",
-    )
+    from r1cli.data.split import parse_test_size
+
+    parse_test_size(recipe.get("data.test_size"), _where(recipe, "data.test_size"))
     data_min, data_max = recipe.get("data.synthetic_min"), recipe.get("data.synthetic_max")
     _require(
         data_min <= data_max, recipe, "data.synthetic_max", f"must be >= data.synthetic_min ({data_min})"

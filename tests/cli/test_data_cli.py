@@ -79,7 +79,11 @@ def test_refuses_to_overwrite_unless_asked_and_never_an_unrelated_folder(tmp_pat
         (b'{"question": "a", "answer": "1"}\n{"question": \n', [], "rows.jsonl:2: malformed JSON"),
         (b'{"question": "a", "answer": "1"}\n', ["--answer-column", "answr"], "did you mean 'answer'?"),
         (b'{"q": "a", "answer": "1"}\n', [], "no problem column found"),
-        (b'{"question": "a", "answer": "1"}\n', ["--test-size", "1.5"], "data.test_size 1.5"),
+        (
+            b'{"question": "a", "answer": "1"}\n',
+            ["--test-size", "1.5"],
+            "--test-size 1.5: must be a fraction",
+        ),
     ],
 )
 def test_bad_input_is_one_error_line(tmp_path, content, extra, message):

@@ -16,6 +16,7 @@ MODULES = [
     "r1cli.rewards.verifier",
     "r1cli.jsonl",
     "r1cli.paths",
+    "r1cli.data.split",
     "r1cli.data.synthetic",
     "r1cli.data.problems",
     "r1cli.generation",

@@ -17,7 +17,7 @@ def _load(*args: str, environ: dict[str, str] | None = None, stage: str = "zero"
     [
         (["--grpo.learning_rate", "-1"], "learning rate must be positive"),
         (["--data.test_size", "1.5"], r"fraction in \(0, 1\)"),
-        (["--data.test_size", "0.0"], r"fraction in \(0, 1\)"),
+        (["--data.test_size", "-0.5"], r"data.test_size = -0.5 \(from cli\): must be a fraction"),
         (
             ["--rewards.functions", "[accuracy,formatt]"],
             "unknown reward function 'formatt'.*did you mean 'format'",
@@ -197,3 +197,21 @@ def test_switches_that_need_a_missing_package(args: list[str], module: str) -> N
         pytest.skip(f"{module} is installed here")
     with pytest.raises(R1Error, match=f"needs the '{module}' package.*pip install {module}"):
         _load(*args)
+
+
+@pytest.mark.parametrize("value", ["0", "0.0", "0.2", "200", "-1", "1.5", "2.0"])
+def test_recipe_and_data_prepare_accept_the_same_test_sizes(value: str) -> None:
+    from r1cli.data.split import parse_test_size
+
+    try:
+        expected = parse_test_size(value)
+    except R1Error:
+        expected = None
+    if expected is None:
+        with pytest.raises(R1Error, match=r"data\.test_size"):
+            _load("--data.test_size", value, stage="prepare")
+    else:
+        assert (
+            parse_test_size(_load("--data.test_size", value, stage="prepare").get("data.test_size"))
+            == expected
+        )
