@@ -237,7 +237,7 @@ def settings_that_matter(recipe: Recipe, sections: Sequence[str]) -> dict[str, A
     }
 
 
-def _lookup(saved: Mapping[str, Any], key: str) -> Any:
+def lookup(saved: Mapping[str, Any], key: str) -> Any:
     """A flat key's value in a flat or nested mapping (None where absent)."""
     if key in saved:
         return saved[key]
@@ -262,9 +262,9 @@ def check_same_settings(
     `message` (ending before the list of changes) and `hint` replace the --resume wording of run folders.
     """
     changed = [
-        f"{key} ({_lookup(saved, key)!r} -> {value!r})"
+        f"{key} ({lookup(saved, key)!r} -> {value!r})"
         for key, value in current.items()
-        if _lookup(saved, key) != value
+        if lookup(saved, key) != value
     ]
     if changed:
         shown = ", ".join(changed[:4]) + (f" and {len(changed) - 4} more" if len(changed) > 4 else "")
@@ -275,16 +275,22 @@ def check_same_settings(
         )
 
 
-def check_resume_recipe(recipe: Recipe, output_dir: Path, sections: Sequence[str]) -> None:
-    """Refuse to resume a run folder with a recipe that changes what it trains (keys of `sections`)."""
+def saved_recipe(output_dir: Path) -> dict[str, Any] | None:
+    """The recipe a folder was made with (its `recipe.toml`, as a nested table); None where it has none."""
     saved_path = output_dir / RECIPE_FILE
     if not saved_path.exists():
-        return
+        return None
     try:
-        saved = tomllib.loads(saved_path.read_text(encoding="utf-8"))
+        return tomllib.loads(saved_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise R1Error(f"cannot read the run's recipe {saved_path}: {exc}") from None
-    check_same_settings(saved, settings_that_matter(recipe, sections), output_dir)
+        raise R1Error(f"cannot read the recipe {saved_path}: {exc}") from None
+
+
+def check_resume_recipe(recipe: Recipe, output_dir: Path, sections: Sequence[str]) -> None:
+    """Refuse to resume a run folder with a recipe that changes what it trains (keys of `sections`)."""
+    saved = saved_recipe(output_dir)
+    if saved is not None:
+        check_same_settings(saved, settings_that_matter(recipe, sections), output_dir)
 
 
 def run_recipe(output_dir: Path) -> Path | None:

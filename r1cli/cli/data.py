@@ -106,7 +106,7 @@ def prepare(
     dataset, summary = prepare_data(
         data_cfg, source, sft=True if sft else None, resplit=resplit, tokenizer=tok
     )
-    path = save_prepared(dataset, summary, output, overwrite=overwrite)
+    path = save_prepared(dataset, summary, output, overwrite=overwrite, recipe=resolved)
     console = Console(stderr=True)
     console.print(summary_table(summary, str(path)))
     console.print(

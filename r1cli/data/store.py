@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import datasets
 
@@ -20,7 +20,10 @@ from r1cli.data.prepare import as_tokenizer, drop_long_prompts, prepare, quiet_d
 from r1cli.data.summary import SUMMARY_FILE, PrepareSummary
 from r1cli.data.validate import PROMPT_COLUMNS, SPLITS, validate_prompt_dataset, validate_sft_dataset
 from r1cli.errors import R1Error
-from r1cli.rundir import OutputKind, claim_output_dir, staged_dir
+from r1cli.rundir import OutputKind, claim_output_dir, staged_dir, write_recipe
+
+if TYPE_CHECKING:
+    from r1cli.recipe import Recipe
 
 # A `r1 data prepare` output: ours when it holds the prepare summary; --overwrite replaces it.
 PREPARED_DATA = OutputKind(
@@ -29,11 +32,19 @@ PREPARED_DATA = OutputKind(
 
 
 def save_prepared(
-    dataset: datasets.DatasetDict, summary: PrepareSummary, output_dir: str | Path, *, overwrite: bool = False
+    dataset: datasets.DatasetDict,
+    summary: PrepareSummary,
+    output_dir: str | Path,
+    *,
+    overwrite: bool = False,
+    recipe: Recipe | None = None,
 ) -> Path:
-    """Write `dataset` (save_to_disk) and its summary to `output_dir`; refuse a non-empty one unless told."""
+    """Write `dataset` (save_to_disk), its summary and the `recipe` it was prepared with (`recipe.toml`) to
+    `output_dir`; refuse a non-empty one unless told."""
     out = check_output_dir(output_dir, overwrite)
     with staged_dir(out) as tmp:
+        if recipe is not None:
+            write_recipe(recipe, tmp)
         # An empty split (test_size 0) needs one explicit shard: datasets writes none and can't read it back.
         empty = {name: 1 for name, split in dataset.items() if len(split) == 0}
         with quiet_datasets():

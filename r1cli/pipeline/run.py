@@ -159,7 +159,7 @@ class Pipeline:
         dataset, summary = prepare(self.recipe.section("data"))
         if len(dataset["test"]) == 0:
             raise R1Error("the prepared data has no held-out test split", hint="raise data.test_size")
-        save_prepared(dataset, summary, self.data_dir)
+        save_prepared(dataset, summary, self.data_dir, recipe=self.recipe)
 
     def _problems(self, name: str, limit: int) -> Path:
         """DIR/<name>/problems.jsonl: the first `limit` train problems (all with 0), with their gold."""
@@ -330,7 +330,7 @@ class Pipeline:
             full, _mode = load_prepared(self.data_dir)
             train = full["train"].select(range(min(limit, len(full["train"]))))
             subset = datasets.DatasetDict({"train": train, "test": full["test"]})
-            save_prepared(subset, read_summary(self.data_dir), target)
+            save_prepared(subset, read_summary(self.data_dir), target, recipe=self.recipe)
         return target
 
     # ---- after each training stage --------------------------------------------------------------

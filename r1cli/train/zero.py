@@ -36,13 +36,26 @@ PREPARE_ONLY_KEYS = (
 
 
 def _note_prepared_data(recipe: Recipe) -> None:
+    """Say which of the recipe's own [data] prepare settings a prepared folder does not follow: those that
+    differ from the ones it was prepared with (all that are set, for a folder that does not say)."""
     from r1cli.data.store import is_saved_dataset_dict
+    from r1cli.rundir import lookup, saved_recipe
 
-    if not is_saved_dataset_dict(recipe.get("data.dataset")):
+    folder = recipe.get("data.dataset")
+    if not is_saved_dataset_dict(folder):
         return
-    ignored = [f"data.{key}" for key in PREPARE_ONLY_KEYS if recipe.sources.get(f"data.{key}") != "default"]
+    prepared_with = saved_recipe(Path(folder).expanduser())
+    ignored = [
+        f"data.{key}"
+        for key in PREPARE_ONLY_KEYS
+        if recipe.sources.get(f"data.{key}") != "default"
+        and (prepared_with is None or lookup(prepared_with, f"data.{key}") != recipe.get(f"data.{key}"))
+    ]
     if ignored:
-        note(f"{', '.join(ignored)} do nothing on a prepared folder: they were applied by r1 data prepare")
+        note(
+            f"{', '.join(ignored)} do nothing on a prepared folder: {folder} was prepared "
+            f"{'with other values' if prepared_with else 'by r1 data prepare'}"
+        )
 
 
 def with_rendered_prompts(dataset: Any, tokenizer: Any, template_kwargs: dict[str, Any] | None = None) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tomllib
 
 import pytest
 from conftest import SHARED_DATA, needs_shared_data
@@ -51,6 +52,30 @@ def test_default_source_options_and_recipe_overrides(tmp_path):
     row = dataset["train"][0]
     assert row["prompt"][0] == {"role": "system", "content": "Be brief."}
     assert int(row["answer"]) <= 18
+    saved = tomllib.loads((out / "recipe.toml").read_text())  # how the folder was made, to reproduce it
+    assert saved["data"]["system_prompt"] == "Be brief." and saved["data"]["seed"] == 7
+
+
+def test_training_on_a_prepared_folder_notes_only_settings_it_was_not_prepared_with(tmp_path, capsys):
+    from r1cli.recipe import load_recipe
+    from r1cli.train.zero import _note_prepared_data
+
+    out = tmp_path / "add"
+    result = runner.invoke(app, ["data", "prepare", "-o", str(out), "--data.system_prompt", "Be brief."])
+    assert result.exit_code == 0, result.output
+
+    def notes(*overrides: str) -> str:
+        capsys.readouterr()
+        _note_prepared_data(load_recipe(None, None, ["--data.dataset", str(out), *overrides], environ={}))
+        return capsys.readouterr().err
+
+    assert notes("--data.system_prompt", "Be brief.") == ""  # what the folder was prepared with
+    assert notes() == ""  # nothing set: nothing to say
+    said = notes("--data.system_prompt", "Be long.", "--data.seed", "42")
+    assert said.startswith("r1: note: data.system_prompt do nothing on a prepared folder")
+    assert "data.seed" not in said  # set, but to the value the folder was prepared with
+    (out / "recipe.toml").unlink()  # a folder that does not say how it was made
+    assert "data.system_prompt" in notes("--data.system_prompt", "Be brief.")
 
 
 def test_refuses_to_overwrite_unless_asked_and_never_an_unrelated_folder(tmp_path):
