@@ -57,6 +57,7 @@ def test_commands_ctrl_c_and_ctrl_d_in_a_terminal(tmp_path):
         child.expect("unknown command /nope")
         child.expect(">>> ")
         child.send("half a line")
+        child.expect("half a line")  # echoed: the line is being read, not typed ahead
         child.sendintr()  # Ctrl-C at the prompt clears the line
         child.expect(">>> ")
         child.sendeof()  # Ctrl-D quits
