@@ -89,7 +89,7 @@ def main() -> None:
         "--generation.num_samples", "1",
         "--generation.batch_size", str(args.prompts),
     ]  # fmt: skip
-    recipe = load_recipe(None, overrides=overrides, environ={}, validate=False)
+    recipe = load_recipe(None, overrides=overrides, environ={})
     prompts = load_prompts(args.prompts, recipe.get("data.system_prompt"))
     generator = open_generator(recipe, args.model)
     model, tokenizer = generator.model, generator.tokenizer

@@ -29,6 +29,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from r1cli.cli.pipeline import _print_stage, _print_table
 from r1cli.pipeline import run_pipeline
 from r1cli.recipe import load_recipe
+from r1cli.validate import validate_recipe
 
 BUDGET_SECONDS = 600
 
@@ -45,7 +46,7 @@ def main() -> int:
     args, overrides = parser.parse_known_args()
 
     output = args.output_dir or Path(tempfile.mkdtemp(prefix="r1-pipeline-")) / "run"
-    recipe = load_recipe(args.recipe, None, overrides, stage="zero")
+    recipe = validate_recipe(load_recipe(args.recipe, None, overrides, stage="zero"))
     started, cpu_started = time.perf_counter(), _cpu_seconds()
     result = run_pipeline(recipe, output, on_stage=_print_stage)
     wall, cpu = time.perf_counter() - started, _cpu_seconds() - cpu_started

@@ -29,6 +29,7 @@ from r1cli.data.synthetic import addition_trace
 from r1cli.evaluate import evaluate_problems
 from r1cli.recipe import load_recipe
 from r1cli.train.sft import train_sft
+from r1cli.validate import validate_recipe
 
 SYSTEM_PROMPT = "Think inside <think> </think>, then answer inside <answer> </answer>."
 
@@ -73,10 +74,10 @@ def main() -> None:
         "logging.rich": False,
     }
     argv = [item for key, value in overrides.items() for item in (f"--{key}", str(value))]
-    recipe = load_recipe(None, None, argv, stage="sft")
+    recipe = validate_recipe(load_recipe(None, None, argv, stage="sft"))
     prepared, rows, train_rows = build_data(workdir, recipe)
-    recipe = load_recipe(
-        None, None, [*argv, "--data.dataset", str(rows), "--data.test_size", "0"], stage="sft"
+    recipe = validate_recipe(
+        load_recipe(None, None, [*argv, "--data.dataset", str(rows), "--data.test_size", "0"], stage="sft")
     )
 
     before = evaluate_problems("r1-tiny", prepared, recipe, limit=args.eval_problems)

@@ -26,11 +26,13 @@ from trl import GRPOTrainer
 from r1cli.data import load_prompt_dataset
 from r1cli.models import load_model, load_tokenizer
 from r1cli.recipe import load_recipe
+from r1cli.validate import validate_recipe
 from r1cli.recipe.trl_config import build_trainer_config
 from r1cli.rewards.registry import build_reward_functions, reward_weights
 
 out, steps = sys.argv[1], sys.argv[2]
-recipe = load_recipe(None, None, ["--grpo.output_dir", out, "--grpo.max_steps", steps, "--grpo.save_strategy", "no"])
+overrides = ["--grpo.output_dir", out, "--grpo.max_steps", steps, "--grpo.save_strategy", "no"]
+recipe = validate_recipe(load_recipe(None, None, overrides))
 rewards = recipe.section("rewards")
 config = build_trainer_config(recipe, "grpo", reward_weights=reward_weights(rewards, rewards["functions"]))
 stamps = []

@@ -49,4 +49,4 @@ def generate_recipe(problems: Path, *extra: str):
     from r1cli.recipe import load_recipe
 
     args = ["--data.dataset", str(problems), "--rewards.workers", "1", *extra]
-    return load_recipe(None, None, args, stage="generate", validate=False)
+    return load_recipe(None, None, args, stage="generate")

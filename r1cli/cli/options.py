@@ -46,12 +46,15 @@ def resolve_recipe(
     """
     from r1cli.console import note
     from r1cli.recipe import load_recipe
+    from r1cli.validate import validate_recipe
 
     args = list(extra_args)
     for key, value in (overrides or {}).items():
         if value is not None:
             args += [f"--{key}", str(value)]
-    resolved = load_recipe(recipe, profile, args, stage=stage, validate=validate)
+    resolved = load_recipe(recipe, profile, args, stage=stage)
+    if validate:
+        validate_recipe(resolved)
     for text in resolved.notes:
         note(text)  # under torchrun every rank resolves; the main process tells
     return resolved

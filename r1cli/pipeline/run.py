@@ -371,7 +371,7 @@ def run_pipeline(
 
     `recipe` is resolved for the `zero` stage; the checks of the other training stages run here.
     """
-    from r1cli.recipe.validate import validate_recipe
+    from r1cli.validate import validate_recipe
 
     check_pipeline_settings(recipe)
     for stage in ("sft", "distill"):

@@ -1,6 +1,6 @@
 """The stages a recipe is resolved for, and the trainer section each one trains with.
 
-    resolve_recipe(..., stage="sft")      # validate_recipe runs the checks of SFT only
+    resolve_recipe(..., stage="sft")      # r1cli.validate.validate_recipe runs the checks of SFT only
 
 A stage is what a command runs: `zero` (R1-Zero GRPO), `sft`, `distill`, `generate` (cold start,
 sample reject, eval, chat: generation only), `score` (reward score) and `prepare` (data prepare).

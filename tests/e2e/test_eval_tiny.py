@@ -77,7 +77,7 @@ def test_evaluate_problems_for_other_stages(tmp_path: Path) -> None:
     from r1cli.tiny import build_tiny_model
 
     model = build_tiny_model(tmp_path / "tiny", {})
-    recipe = load_recipe(None, None, ["--generation.max_new_tokens", "4"], environ={}, validate=False)
+    recipe = load_recipe(None, None, ["--generation.max_new_tokens", "4"], environ={})
     bench = tmp_path / "b.jsonl"
     bench.write_text(
         "".join(json.dumps({"question": f"{i} + 1?", "answer": str(i + 1)}) + "\n" for i in range(3))

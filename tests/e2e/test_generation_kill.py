@@ -25,7 +25,7 @@ from r1cli.recipe import load_recipe
 
 overrides = ["--tiny.hidden_size", "32", "--tiny.intermediate_size", "64", "--tiny.num_hidden_layers", "1",
              "--generation.max_new_tokens", "8", "--generation.num_samples", "2", "--generation.batch_size", "2"]
-recipe = load_recipe(None, overrides=overrides, environ={}, validate=False)
+recipe = load_recipe(None, overrides=overrides, environ={})
 prompts = read_problems(sys.argv[1], recipe.section("data"))
 result = generate_jsonl(prompts, sys.argv[2], recipe, command="r1 test")
 print(result.resumed, result.generated)

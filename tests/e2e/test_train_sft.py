@@ -59,9 +59,11 @@ def _metrics(out: Path) -> list[dict]:
 def test_the_model_sees_the_conversation_and_learns_only_the_answer(tmp_path: Path, form: str) -> None:
     from r1cli.recipe import load_recipe
     from r1cli.train.sft import build_sft_trainer
+    from r1cli.validate import validate_recipe
 
     data = _write(tmp_path / f"{form}.jsonl", _rows(form))
-    recipe = load_recipe(None, None, ["--data.dataset", str(data), "--sft.output_dir", str(tmp_path / "o")])
+    overrides = ["--data.dataset", str(data), "--sft.output_dir", str(tmp_path / "o")]
+    recipe = validate_recipe(load_recipe(None, None, overrides, stage="sft"))
     trainer = build_sft_trainer(recipe)
     tokenizer = trainer.processing_class
     row = trainer.train_dataset[0]

@@ -34,7 +34,7 @@ def test_filter_none_keeps_every_trace() -> None:
 
 
 def test_the_tiny_student_takes_its_shape_from_tiny_student(tmp_path: Path) -> None:
-    recipe = load_recipe(None, None, ["--tiny_student.hidden_size", "32"], validate=False)
+    recipe = load_recipe(None, None, ["--tiny_student.hidden_size", "32"])
     student = student_recipe(recipe, "r1-tiny", tmp_path)
     assert student.get("tiny.hidden_size") == 32 and recipe.get("tiny.hidden_size") == 128
     assert student.get("sft.output_dir") == str(tmp_path / "student")

@@ -12,7 +12,7 @@ from r1cli.errors import R1Error
 from r1cli.evaluate import benchmark_name, judge, load_benchmark
 from r1cli.recipe import load_recipe
 
-DEFAULTS = load_recipe(None, None, [], environ={}, validate=False)
+DEFAULTS = load_recipe(None, None, [], environ={})
 DATA, REWARDS = DEFAULTS.section("data"), DEFAULTS.section("rewards")
 
 

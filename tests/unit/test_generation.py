@@ -32,7 +32,7 @@ def recipe(*overrides: str):
         "--generation.batch_size",
         "4",
     ]
-    return load_recipe(None, overrides=[*TINY, *base, *overrides], environ={}, validate=False)
+    return load_recipe(None, overrides=[*TINY, *base, *overrides], environ={})
 
 
 @pytest.fixture(autouse=True)

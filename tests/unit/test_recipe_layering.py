@@ -25,7 +25,7 @@ def _resolve(tmp_path: Path, layers: set[str]):
     environ = {"R1_GRPO__MAX_STEPS": str(VALUE["env"])} if "env" in layers else {}
     overrides = ["--grpo.max_steps", str(VALUE["cli"])] if "cli" in layers else []
     profile = "p" if "profile" in layers else None
-    return load_recipe(path, profile, overrides, environ=environ, validate=False)
+    return load_recipe(path, profile, overrides, environ=environ)
 
 
 @pytest.mark.parametrize(("low", "high"), list(itertools.combinations(LAYERS, 2)))
@@ -36,35 +36,35 @@ def test_higher_layer_wins(tmp_path: Path, low: str, high: str) -> None:
 
 
 def test_defaults_alone_are_the_tiny_cpu_recipe() -> None:
-    recipe = load_recipe(environ={}, validate=False)
+    recipe = load_recipe(environ={})
     assert recipe.get("model.name_or_path") == "r1-tiny"
     assert recipe.get("data.dataset") == "synthetic:addition"
     assert recipe.sources["grpo.learning_rate"] == "default"
 
 
 def test_shipped_tiny_recipe_matches_the_embedded_default() -> None:
-    shipped = load_recipe(Path(__file__).parents[2] / "recipes" / "tiny-cpu.toml", environ={}, validate=False)
-    assert shipped.tree == load_recipe(environ={}, validate=False).tree
+    shipped = load_recipe(Path(__file__).parents[2] / "recipes" / "tiny-cpu.toml", environ={})
+    assert shipped.tree == load_recipe(environ={}).tree
 
 
 def test_nested_profile_tables_and_quoted_dotted_keys(tmp_path: Path) -> None:
     path = tmp_path / "r.toml"
     path.write_text('[profiles.a.grpo]\nmax_steps = 3\n[profiles.b]\n"rewards.cosine.max_len" = 77\n')
-    assert load_recipe(path, "a", environ={}, validate=False).get("grpo.max_steps") == 3
-    assert load_recipe(path, "b", environ={}, validate=False).get("rewards.cosine.max_len") == 77
+    assert load_recipe(path, "a", environ={}).get("grpo.max_steps") == 3
+    assert load_recipe(path, "b", environ={}).get("rewards.cosine.max_len") == 77
 
 
 def test_unknown_profile_lists_the_available_ones(tmp_path: Path) -> None:
     path = tmp_path / "r.toml"
     path.write_text('[profiles.dev]\n"grpo.max_steps" = 3\n')
     with pytest.raises(R1Error, match="unknown profile 'prod'") as info:
-        load_recipe(path, "prod", environ={}, validate=False)
+        load_recipe(path, "prod", environ={})
     assert "dev" in str(info.value)
 
 
 def test_env_variables_nest_on_double_underscore_and_ignore_others() -> None:
     environ = {"R1_REWARDS__COSINE__MAX_LEN": "500", "R1_DEBUG": "1", "R1_CACHE": "/tmp/x"}
-    recipe = load_recipe(environ=environ, validate=False)
+    recipe = load_recipe(environ=environ)
     assert recipe.get("rewards.cosine.max_len") == 500
     assert recipe.sources["rewards.cosine.max_len"] == "env R1_REWARDS__COSINE__MAX_LEN"
 
@@ -84,10 +84,10 @@ def test_bad_recipe_files_fail_with_one_clear_line(tmp_path: Path, text: str, me
     path = tmp_path / "bad.toml"
     path.write_text(text)
     with pytest.raises(R1Error, match=message) as info:
-        load_recipe(path, environ={}, validate=False)
+        load_recipe(path, environ={})
     assert "\n" not in str(info.value)
 
 
 def test_missing_recipe_file(tmp_path: Path) -> None:
     with pytest.raises(R1Error, match="recipe file not found"):
-        load_recipe(tmp_path / "nope.toml", environ={}, validate=False)
+        load_recipe(tmp_path / "nope.toml", environ={})

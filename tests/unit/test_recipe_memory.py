@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from r1cli.memory import GIB, estimate_memory
 from r1cli.recipe import load_recipe
-from r1cli.recipe.memory import GIB, estimate_memory
+from r1cli.validate import validate_recipe
 
 # Public config of Qwen2.5-0.5B-Instruct (494M parameters, tied embeddings).
 QWEN_05B = {
@@ -32,7 +33,9 @@ def qwen_dir(tmp_path: Path) -> Path:
 
 
 def _estimate(model_dir: Path, *args: str):
-    recipe = load_recipe(None, None, ["--model.name_or_path", str(model_dir), *args], environ={})
+    recipe = validate_recipe(
+        load_recipe(None, None, ["--model.name_or_path", str(model_dir), *args], environ={})
+    )
     return estimate_memory(recipe, "grpo")
 
 

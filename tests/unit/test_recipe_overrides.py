@@ -9,7 +9,7 @@ from r1cli.recipe import load_recipe
 
 
 def _get(args: list[str], key: str, stage: str = "grpo"):
-    recipe = load_recipe(None, None, args, stage=stage, environ={}, validate=False)
+    recipe = load_recipe(None, None, args, stage=stage, environ={})
     return recipe.get(key), recipe.notes
 
 

@@ -6,10 +6,11 @@ import pytest
 
 from r1cli.errors import R1Error
 from r1cli.recipe import load_recipe
+from r1cli.validate import validate_recipe
 
 
 def _load(*args: str, environ: dict[str, str] | None = None, stage: str = "zero"):
-    return load_recipe(None, None, list(args), environ=environ or {}, stage=stage)
+    return validate_recipe(load_recipe(None, None, list(args), environ=environ or {}, stage=stage))
 
 
 @pytest.mark.parametrize(
@@ -162,9 +163,9 @@ def test_shipped_recipes_validate(name: str) -> None:
     from pathlib import Path
 
     path = Path(__file__).parents[2] / "recipes" / name
-    load_recipe(path, None, [], environ={})
+    validate_recipe(load_recipe(path, None, [], environ={}))
     for profile in ("test",):
-        load_recipe(path, profile, [], environ={})
+        validate_recipe(load_recipe(path, profile, [], environ={}))
 
 
 @pytest.mark.parametrize(

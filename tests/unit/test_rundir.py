@@ -29,7 +29,7 @@ TRAINED = ("model", "data", "rewards", "grpo")
 
 
 def recipe(*overrides: str):
-    return load_recipe(None, None, list(overrides), environ={}, validate=False)
+    return load_recipe(None, None, list(overrides), environ={})
 
 
 def test_absent_or_empty_output_is_fresh(tmp_path):

@@ -107,8 +107,8 @@ def test_messages_without_a_chat_template_are_refused(tiny_tokenizer_dir: str) -
 
 
 def test_packing_is_refused_without_flash_attention() -> None:
-    recipe = load_recipe(None, None, ["--sft.packing", "true"], validate=False)
+    recipe = load_recipe(None, None, ["--sft.packing", "true"])
     with pytest.raises(R1Error, match="attend to each other") as error:
         check_packing(recipe)
     assert "sft.packing = false" in str(error.value)
-    check_packing(load_recipe(None, None, [], validate=False))
+    check_packing(load_recipe(None, None, []))
