@@ -296,7 +296,6 @@ def distill(
     """Distill `teacher` into `student` on the recipe's data.dataset problems; see the module docstring."""
     from r1cli.data.store import load_prompt_dataset
     from r1cli.recipe.trl_config import build_trainer_config
-    from r1cli.train.sft import check_packing
 
     _check_choice("method", method, METHODS)
     _check_choice("filter", filter_, FILTERS)
@@ -316,7 +315,6 @@ def distill(
         _check_same_tokenizer(recipe, teacher, students)
     # The student's trainer settings are checked before anything is written.
     build_trainer_config(students, "distill" if method == "logits" else "sft")
-    check_packing(students)
     samples = num_samples or int(recipe.get("generation.num_samples"))
     settings = {
         "teacher": str(teacher_path or teacher),

@@ -24,6 +24,7 @@ from r1cli.tiny import TINY_MODEL_NAME, tiny_model_path
 DTYPES = ("auto", "bfloat16", "float16", "float32")
 ATTN_IMPLEMENTATIONS = ("auto", "eager", "sdpa", "flash_attention_2", "flash_attention_3", "flex_attention")
 _FLASH_MODULES = {"flash_attention_2": "flash_attn", "flash_attention_3": "flash_attn_interface"}
+FLASH_ATTENTION = tuple(_FLASH_MODULES)
 
 
 def resolve_model_path(model_cfg: dict[str, Any], tiny_cfg: dict[str, Any] | None = None) -> str:

@@ -262,6 +262,22 @@ def _fit_device(recipe: Recipe) -> None:
 
 # The checks each stage runs, in order; then a training stage checks its trainer section
 # (`_check_trainer`, stages.TRAINER_SECTION), and a stage that loads a model has it fitted to the machine.
+def _check_packing(recipe: Recipe) -> None:
+    """Packing (and padding-free batches) is only correct where FlashAttention separates the documents;
+    checked after the attention is fitted to this machine."""
+    from r1cli.models import FLASH_ATTENTION
+
+    attention = recipe.get("model.attn_implementation")
+    for key in ("sft.packing", "sft.padding_free"):
+        if recipe.get(key) and attention not in FLASH_ATTENTION:
+            raise R1Error(
+                f"{key} = true needs FlashAttention, and model.attn_implementation is '{attention}': "
+                "packed sequences would attend to each other",
+                hint="set sft.packing = false, or model.attn_implementation = flash_attention_2 on a CUDA GPU "
+                "with flash-attn installed",
+            )
+
+
 STAGE_CHECKS: dict[str, tuple[Callable[[Recipe], None], ...]] = {
     "zero": (_check_model, _check_trained_model, _check_vllm, _check_data, _check_rewards, _check_grpo_batch),
     "sft": (_check_model, _check_trained_model, _check_data),
@@ -286,4 +302,6 @@ def validate_recipe(recipe: Recipe, stage: str | None = None) -> Recipe:
     if _check_model in STAGE_CHECKS[stage]:
         _fit_precision(recipe)
         _fit_device(recipe)
+    if stage in ("sft", "distill"):  # the stages that train with [sft]
+        _check_packing(recipe)
     return recipe

@@ -24,7 +24,6 @@ from r1cli.train.output import TrainResult, start_run, train_and_save
 
 # The recipe sections that decide what SFT trains: a resumed run must keep them.
 TRAINED_SECTIONS = ("model", "tiny", "quantization", "lora", "data", "sft")
-FLASH_ATTENTION = ("flash_attention_2", "flash_attention_3")
 # The recipe sections that say how to load a model (what r1cli.models reads).
 MODEL_SECTIONS = ("model", "tiny", "quantization", "lora")
 
@@ -32,19 +31,6 @@ MODEL_SECTIONS = ("model", "tiny", "quantization", "lora")
 def model_settings(recipe: Recipe) -> dict[str, Any]:
     """The [model], [tiny], [quantization] and [lora] sections, as r1cli.models takes them."""
     return {name: recipe.section(name) for name in MODEL_SECTIONS}
-
-
-def check_packing(recipe: Recipe) -> None:
-    """Packing (and padding-free batches) is only correct where FlashAttention separates the documents."""
-    attention = recipe.get("model.attn_implementation")
-    for key in ("sft.packing", "sft.padding_free"):
-        if recipe.get(key) and attention not in FLASH_ATTENTION:
-            raise R1Error(
-                f"{key} = true needs FlashAttention, and model.attn_implementation is '{attention}': "
-                "packed sequences would attend to each other",
-                hint="set sft.packing = false, or model.attn_implementation = flash_attention_2 on a CUDA GPU "
-                "with flash-attn installed",
-            )
 
 
 def _has_generation_markers(template: Any) -> bool:
@@ -195,7 +181,6 @@ def train_sft(recipe: Recipe, resume: bool = False) -> TrainResult:
     from r1cli.train.callbacks import quiet_libraries
 
     quiet_libraries()
-    check_packing(recipe)
     # Building the config sets up the distributed state, so every check below sees all ranks.
     config = build_trainer_config(recipe, "sft")
     output_dir = Path(config.output_dir)

@@ -9,7 +9,7 @@ from trl import SFTConfig
 from r1cli.errors import R1Error
 from r1cli.recipe import load_recipe
 from r1cli.tiny import CHAT_TEMPLATE
-from r1cli.train.sft import check_packing, fit_loss_to_template
+from r1cli.train.sft import fit_loss_to_template
 
 USER = {"role": "user", "content": "What is 2 + 3?"}
 ANSWER = {"role": "assistant", "content": "<think>\n2 + 3 = 5\n</think>\n<answer>\n5\n</answer>"}
@@ -106,9 +106,18 @@ def test_messages_without_a_chat_template_are_refused(tiny_tokenizer_dir: str) -
         fit_loss_to_template(rows, _tokenizer(tiny_tokenizer_dir, None), _config())
 
 
-def test_packing_is_refused_without_flash_attention() -> None:
-    recipe = load_recipe(None, None, ["--sft.packing", "true"])
-    with pytest.raises(R1Error, match="attend to each other") as error:
-        check_packing(recipe)
-    assert "sft.packing = false" in str(error.value)
-    check_packing(load_recipe(None, None, []))
+@pytest.mark.parametrize("stage", ["sft", "distill"])
+def test_packing_is_refused_without_flash_attention(stage: str) -> None:
+    from r1cli.validate import validate_recipe
+
+    for key in ("--sft.packing", "--sft.padding_free"):
+        recipe = load_recipe(None, None, [key, "true"], stage=stage)
+        with pytest.raises(R1Error, match="attend to each other") as error:
+            validate_recipe(recipe)
+        assert "sft.packing = false" in str(error.value)
+    validate_recipe(load_recipe(None, None, [], stage=stage))
+    # Asked for, but flash-attn is not installed here: fitted to sdpa first, then refused.
+    flash = ["--sft.packing", "true", "--model.attn_implementation", "flash_attention_2"]
+    with pytest.raises(R1Error, match="is 'sdpa'"):
+        validate_recipe(load_recipe(None, None, flash, stage=stage))
+    validate_recipe(load_recipe(None, None, ["--sft.packing", "true"], stage="zero"))  # not an SFT stage
