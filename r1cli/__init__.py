@@ -1,6 +1,7 @@
 """r1: the DeepSeek-R1 training pipeline on small models, from one CLI and one recipe file.
 
-Built so far: recipes, the tiny offline model, data preparation, rule-based rewards and R1-Zero GRPO.
+Recipes, the tiny offline model, data preparation, rule-based rewards, R1-Zero GRPO, cold-start data,
+SFT, rejection sampling, distillation, chat, eval, reports, and `r1 pipeline run` for all of them.
 """
 
 __version__ = "0.1.0"
