@@ -25,13 +25,22 @@ from __future__ import annotations
 import copy
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from r1cli.errors import R1Error
 from r1cli.recipe.provenance import Recipe
-from r1cli.rundir import OutputKind, claim_output_dir
+from r1cli.recipe.schema import TRAINER_SECTIONS
+from r1cli.rundir import (
+    OutputKind,
+    check_resume_recipe,
+    check_same_settings,
+    claim_output_dir,
+    lookup,
+    saved_recipe,
+)
 from r1cli.tiny import TINY_MODEL_NAME
 
 METHODS = ("traces", "logits")
@@ -132,23 +141,34 @@ def copy_with_model(recipe: Recipe, name: str) -> Recipe:
     return changed
 
 
+_OTHER_SETTINGS_HINT = "run it again with its own settings to continue it, or pick another --output-dir"
+
+
 def _claim(output_dir: Path, settings: dict[str, Any]) -> None:
     """A fresh folder, or this same run to continue (its settings unchanged)."""
     ours = DISTILL_RUN.is_ours(output_dir) if output_dir.is_dir() else False
     claim_output_dir(output_dir, DISTILL_RUN, resume=ours)
-    if not ours:
-        return
-    saved = json.loads((output_dir / SETTINGS_FILE).read_text(encoding="utf-8"))
-    changed = [
-        f"{key} ({saved.get(key)!r} -> {value!r})"
-        for key, value in settings.items()
-        if saved.get(key) != value
-    ]
-    if changed:
+    if ours:
+        saved = json.loads((output_dir / SETTINGS_FILE).read_text(encoding="utf-8"))
+        message = f"{output_dir} holds a distillation run with other settings"
+        check_same_settings(saved, settings, output_dir, message=message, hint=_OTHER_SETTINGS_HINT)
+
+
+def _check_student(student: Recipe, out: Path, sections: Sequence[str]) -> bool:
+    """Whether the student in `out` is trained already. Refused: a student started with other training
+    settings, and a finished one asked for another max_steps (a rerun would silently not apply them)."""
+    message = f"{out} holds a student trained with other settings"
+    check_resume_recipe(student, out, sections, message=message, hint=_OTHER_SETTINGS_HINT)
+    if not (out / "train_result.json").exists():
+        return False  # a killed student continues, to the recipe's max_steps
+    key = f"{next(name for name in sections if name in TRAINER_SECTIONS)}.max_steps"
+    trained, wanted = lookup(saved_recipe(out) or {}, key), student.get(key)
+    if trained != wanted:
         raise R1Error(
-            f"{output_dir} holds a distillation run with other settings: {', '.join(changed)}",
-            hint="run it again with its own settings to continue it, or pick another --output-dir",
+            f"{message}: {key} ({trained!r} -> {wanted!r})",
+            hint="a finished student is not trained further: pick another --output-dir",
         )
+    return True
 
 
 # ---- traces --------------------------------------------------------------------------------------
@@ -217,13 +237,13 @@ def _write_training_rows(traces_path: Path, output: Path, filter_: str, keep: in
 
 
 def _train_on_traces(student: Recipe, rows: Path) -> Path:
-    from r1cli.train.sft import train_sft
+    from r1cli.train.sft import TRAINED_SECTIONS, train_sft
 
     student = copy.deepcopy(student)
     student.set("data.dataset", str(rows), SOURCE)
     student.set("data.test_size", 0, SOURCE)  # the held-out problems are the PROBLEMS' own test split
     out = Path(student.get("sft.output_dir"))
-    if (out / "train_result.json").exists():
+    if _check_student(student, out, TRAINED_SECTIONS):
         return out
     return train_sft(student, resume=(out / "recipe.toml").exists()).output_dir
 
@@ -243,7 +263,7 @@ def _train_on_logits(recipe: Recipe, teacher: str, student: Recipe, train_split:
     from r1cli.train.sft import load_start_model, model_settings
 
     out = Path(student.get("distill.output_dir"))
-    if (out / "train_result.json").exists():
+    if _check_student(student, out, LOGITS_TRAINED):
         return out
     quiet_libraries()
     config = build_trainer_config(student, "distill")

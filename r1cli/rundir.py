@@ -286,11 +286,21 @@ def saved_recipe(output_dir: Path) -> dict[str, Any] | None:
         raise R1Error(f"cannot read the recipe {saved_path}: {exc}") from None
 
 
-def check_resume_recipe(recipe: Recipe, output_dir: Path, sections: Sequence[str]) -> None:
-    """Refuse to resume a run folder with a recipe that changes what it trains (keys of `sections`)."""
+def check_resume_recipe(
+    recipe: Recipe,
+    output_dir: Path,
+    sections: Sequence[str],
+    *,
+    message: str | None = None,
+    hint: str | None = None,
+) -> None:
+    """Refuse to resume a run folder with a recipe that changes what it trains (keys of `sections`);
+    `message` and `hint` as in check_same_settings."""
     saved = saved_recipe(output_dir)
     if saved is not None:
-        check_same_settings(saved, settings_that_matter(recipe, sections), output_dir)
+        check_same_settings(
+            saved, settings_that_matter(recipe, sections), output_dir, message=message, hint=hint
+        )
 
 
 def run_recipe(output_dir: Path) -> Path | None:

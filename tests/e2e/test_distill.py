@@ -54,6 +54,9 @@ def test_traces_train_a_smaller_student_and_compare_it_with_the_teacher(tmp_path
     assert student["parameters"] < teacher["parameters"]  # [tiny_student] is smaller than [tiny]
     assert 0 <= student["accuracy"] <= 1 and 0 <= student["format_rate"] <= 1
     assert "held-out problems" in result.stderr and "teacher" in result.stderr
+    more = _distill(other, "-k", "2", "--filter", "none", "--sft.max_steps", "3")  # not silently skipped
+    assert more.exit_code == 1
+    assert "holds a student trained with other settings: sft.max_steps (2 -> 3)" in more.stderr
 
 
 def test_logits_distillation_trains_the_student(tmp_path: Path) -> None:
@@ -64,6 +67,8 @@ def test_logits_distillation_trains_the_student(tmp_path: Path) -> None:
     assert metrics[-1]["step"] == 2 and "loss" in metrics[-1]
     assert (out / "student" / "model.safetensors").exists() and not (out / "traces.jsonl").exists()
     assert len(json.loads((out / "results.json").read_text())["scores"]) == 2
+    more = _distill(out, "--method", "logits", "--distill.max_steps", "3")
+    assert more.exit_code == 1 and "distill.max_steps (2 -> 3)" in more.stderr
 
 
 def test_logits_refusals_create_no_folder(tmp_path: Path) -> None:
