@@ -90,3 +90,23 @@ def test_cycles_are_found() -> None:
 def test_no_import_cycles_in_r1cli() -> None:
     found = cycles(import_graph())
     assert not found, "import cycles: " + "; ".join(" <-> ".join(cycle) for cycle in found)
+
+
+def package_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """The graph with each subpackage (r1cli.recipe, r1cli.data, ...) drawn as one node."""
+
+    def node(module: str) -> str:
+        parts = module.split(".")
+        return ".".join(parts[:2]) if len(parts) > 2 and (PACKAGE / parts[1]).is_dir() else module
+
+    grouped: dict[str, set[str]] = {}
+    for source, targets in graph.items():
+        grouped.setdefault(node(source), set()).update(node(t) for t in targets if node(t) != node(source))
+    return grouped
+
+
+def test_packages_import_top_down_too() -> None:
+    """A package is one layer: nothing it imports may import it back, by any path (recipe validation,
+    which calls the builders, sits above them in r1cli.validate, not inside r1cli.recipe)."""
+    found = cycles(package_graph(import_graph()))
+    assert not found, "packages that import each other: " + "; ".join(" <-> ".join(c) for c in found)
