@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 BACKENDS = ("transformers", "vllm")
 # [generation] keys that decide what is generated (batch_size and backend only decide how fast).
-SAMPLING_KEYS = ("max_new_tokens", "temperature", "top_p", "num_samples")
+SAMPLING_KEYS = ("max_new_tokens", "temperature", "top_p", "num_samples", "seed")
 PROGRESS_SUFFIX = ".r1.progress"
 # Prompts are sorted by length within windows of this many batches (see `by_length`).
 SORT_WINDOW = 16
@@ -97,6 +97,9 @@ def generation_settings(section: Mapping[str, Any], num_samples: int | None = No
         value = gen.get(key)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise R1Error(f"generation.{key} must be a whole number of at least 1, got {value!r}")
+    seed = gen.setdefault("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise R1Error(f"generation.seed must be a whole number of at least 0, got {seed!r}")
     temperature, top_p = gen.get("temperature"), gen.get("top_p")
     if isinstance(temperature, bool) or not isinstance(temperature, int | float) or temperature < 0:
         raise R1Error(f"generation.temperature must be 0 (greedy) or more, got {temperature!r}")
@@ -166,7 +169,10 @@ class Generator:
         size = int(self.gen["batch_size"])
         for start in range(0, len(jobs), size):
             chunk = jobs[start : start + size]
-            for (i, j), sample in zip(chunk, self._generate_texts([texts[i] for i, _ in chunk]), strict=True):
+            seed = self._batch_seed([(texts[i], j) for i, j in chunk])
+            for (i, j), sample in zip(
+                chunk, self._generate_texts([texts[i] for i, _ in chunk], seed), strict=True
+            ):
                 results[i].append(Sample(j, *sample))
         if copies < num_samples:
             results = [
@@ -175,7 +181,14 @@ class Generator:
             ]
         return results
 
-    def _generate_texts(self, texts: list[str]) -> list[tuple[str, int, bool]]:
+    def _batch_seed(self, jobs: list[tuple[str, int]]) -> int:
+        """The sampling seed of one batch: from generation.seed and what the batch holds (each prompt text
+        and sample index), so that a run samples the same texts again, whatever ran before it in the
+        process, and no two batches share a random stream."""
+        digest = hashlib.sha256(json.dumps([int(self.gen.get("seed", 0)), jobs], ensure_ascii=False).encode())
+        return int.from_bytes(digest.digest()[:8], "big")
+
+    def _generate_texts(self, texts: list[str], seed: int = 0) -> list[tuple[str, int, bool]]:
         import torch
 
         batch = self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
@@ -191,7 +204,12 @@ class Generator:
             kwargs.update(
                 do_sample=True, temperature=float(self.gen["temperature"]), top_p=float(self.gen["top_p"])
             )
-        with torch.inference_mode():
+        devices = [self.model.device] if self.model.device.type == "cuda" else []
+        with (
+            torch.inference_mode(),
+            torch.random.fork_rng(devices=devices),
+        ):  # the caller's RNG is left as it was
+            torch.manual_seed(seed)
             output = self.model.generate(**batch, **kwargs)
         new = output[:, batch["input_ids"].shape[1] :].tolist()
         samples = []
@@ -227,6 +245,7 @@ class VllmGenerator:
             temperature=float(self.gen["temperature"]),
             top_p=float(self.gen["top_p"]) if float(self.gen["temperature"]) > 0 else 1.0,
             max_tokens=int(self.gen["max_new_tokens"]),
+            seed=int(self.gen.get("seed", 0)),
         )
         outputs = self.llm.chat(list(conversations), params, use_tqdm=False)
         return [

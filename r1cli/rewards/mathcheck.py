@@ -22,7 +22,7 @@ from antlr4.atn.PredictionMode import PredictionMode
 from latex2sympy2_extended import NormalizationConfig
 from latex2sympy2_extended import latex2sympy2 as _latex2sympy2
 from math_verify import ExprExtractionConfig, LatexExtractionConfig, grader, parse, verify
-from sympy import Derivative, Eq, Expr, Integral, S, Subs
+from sympy import Basic, Derivative, Eq, Expr, Integral, S, Subs, Symbol
 from sympy.core.function import AppliedUndef
 
 # math-verify warns once that its timeout is off: the verifier enforces it, so the note is noise.
@@ -86,14 +86,30 @@ def parse_answer(answer: str) -> tuple:
         parsed = parse(answer, _LATEX_OR_EXPR, parsing_timeout=None)
         if _has_sympy(parsed):
             return tuple(parsed)
-    boxed = parse(f"\\boxed{{{answer}}}", _LATEX, parsing_timeout=None)
+    # Only the whole answer: a number picked out of LaTeX that failed to parse is no answer.
+    boxed = parse(f"\\boxed{{{answer}}}", _LATEX, parsing_timeout=None, extraction_mode="first_match")
     if not _has_sympy(boxed):
         # `-1./3` is no LaTeX but a plain expression; only taken when it is the whole answer, not a
         # number picked out of LaTeX that failed to parse (`2` out of `\hbar \omega(v+1 / 2)`).
         plain = parse(answer, _LATEX_OR_EXPR, parsing_timeout=None)
         if _has_sympy(plain) and _squeeze(plain[-1]) == _squeeze(answer):
-            return tuple(plain)
-    return tuple(boxed)
+            return tuple(_rates_as_symbols(item) for item in plain)
+    return tuple(_rates_as_symbols(item) for item in boxed)
+
+
+def _rates_as_symbols(item: object) -> object:
+    """`\\frac{dx}{dt}` parses as the derivative of a symbol x, which sympy evaluates to 0, so that
+    `2 dx/dt = kx - a` would equal `dx/dt = kx - a`. Each such rate becomes a symbol of its own, named
+    after it (the same in gold and answer), as in a differential equation; derivatives of expressions
+    (`\\frac{d}{dx} x^2`) are left to be computed."""
+    if not isinstance(item, Basic):
+        return item
+    rates = {
+        rate: Symbol(str(rate))
+        for rate in item.atoms(Derivative)
+        if isinstance(rate.expr, AppliedUndef) or (rate.expr.is_Symbol and rate.expr not in rate.variables)
+    }
+    return item.xreplace(rates) if rates else item
 
 
 def _squeeze(text: object) -> str:
@@ -179,9 +195,13 @@ def equations_differ(gold: Eq, pred: Eq) -> bool:
     The points are found without solving: the gold `A = 0` is affine in some symbol s (dA/ds is free of
     s), so at random values of the other unknowns its root is s = -(A - s dA/ds) / (dA/ds). The
     prediction's `B` must be clearly non-zero there at two random points; anything unclear is False.
+    A derivative (`\frac{dx}{dt}`) is one more unknown of a differential equation, free at a point: so
+    `2 dx/dt = kx - a` differs from `dx/dt = kx - a` (math-verify's solve calls them equal).
     """
     a, b = gold.lhs - gold.rhs, pred.lhs - pred.rhs
-    if not (isinstance(a, Expr) and isinstance(b, Expr)) or _opaque(a) or _opaque(b):
+    if not (isinstance(a, Expr) and isinstance(b, Expr)):
+        return False
+    if _opaque(a) or _opaque(b):
         return False
     unknowns = _unknowns(a, b)
     for symbol in sorted(a.free_symbols, key=str):

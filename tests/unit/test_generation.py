@@ -125,6 +125,7 @@ def test_read_problems_from_a_prepared_folder(tmp_path):
         ("temperature", -0.5, "temperature must be 0"),
         ("top_p", 0, r"top_p must be in \(0, 1\]"),
         ("backend", "tgi", "unknown generation.backend 'tgi'"),
+        ("seed", -1, "seed must be a whole number of at least 0"),
     ],
 )
 def test_bad_generation_settings_are_refused(key, value, message):
@@ -157,6 +158,26 @@ def test_batched_greedy_matches_one_prompt_at_a_time(generator):
         generator.gen.update(temperature=0.7, max_new_tokens=6)
     assert [s[0].text for s in batched] == [s[0].text for s in alone]
     assert all(0 < s[0].tokens <= 8 for s in batched)
+
+
+def test_sampling_is_seeded_by_the_recipe_and_leaves_the_callers_rng_alone(generator):
+    import torch
+
+    conversations = [p.messages for p in problems(3)]
+    torch.manual_seed(123)
+    expected_draw = torch.rand(1)
+    torch.manual_seed(123)
+    first = generator.generate(conversations, 4)
+    assert torch.rand(1) == expected_draw  # generating drew nothing from the caller's random stream
+    torch.manual_seed(7)  # whatever ran before in the process does not matter
+    assert generator.generate(conversations, 4) == first
+    texts = [s.text for group in first for s in group]
+    assert len(set(texts)) > 1  # the samples of a batch are not copies of one another
+    generator.gen["seed"] = 1
+    try:
+        assert [s.text for group in generator.generate(conversations, 4) for s in group] != texts
+    finally:
+        generator.gen["seed"] = 0
 
 
 def test_num_samples_per_prompt_and_greedy_copies(generator):

@@ -243,6 +243,25 @@ def test_equations_told_apart_at_a_point_of_the_gold_need_no_solving() -> None:
     assert not equations_differ(first(r"\sqrt{x} = y"), first("x = y^2"))
 
 
+def test_rates_of_change_are_unknowns_of_their_own() -> None:
+    """`dx/dt` parses as the derivative of a symbol, which sympy (and so math-verify) evaluates to 0."""
+    ode = r"\frac{d x}{d t}=k x-a"
+    assert judge(ode, r"2 \frac{d x}{d t}=k x-a") is False
+    assert judge(r"m \frac{d v}{d t}+b v=f", r"2 m \frac{d v}{d t}+b v=f") is False
+    assert judge(ode, r"2\frac{d x}{d t}=2 k x-2 a") is True
+    assert judge(ode, r"\frac{d x}{d t} - k x + a = 0") is True
+    assert judge(r"\frac{dy}{dx}", "0") is False
+    assert judge(r"\frac{d}{dx} x^2", "2x") is True  # a derivative to compute is computed
+    assert judge(r"\frac{d}{dx} x^2", "3x") is False
+
+
+def test_a_number_inside_latex_that_does_not_parse_is_not_the_answer() -> None:
+    gold = r"\frac{1}{3} E_{1}+\frac{2}{3} E_{2}"  # E_{1} is beyond the LaTeX parser
+    assert parse_answer(gold) == (gold,)  # not 2/3, the last fraction in it
+    assert judge(gold, r"\frac{2}{3} E_{1}+\frac{2}{3} E_{2}") is False
+    assert judge(gold, r"\frac{1}{3} E_{1}+\frac{2}{3} E_{2}") is True
+
+
 def test_two_stage_latex_parsing_gives_math_verifys_own_results(monkeypatch) -> None:
     from latex2sympy2_extended import latex2sympy2
     from math_verify.parser import parse_latex_cached
