@@ -86,7 +86,7 @@ def parse_answer(answer: str) -> tuple:
         parsed = parse(answer, _LATEX_OR_EXPR, parsing_timeout=None)
         if _has_sympy(parsed):
             return tuple(parsed)
-    # Only the whole answer: a number picked out of LaTeX that failed to parse is no answer.
+    # The whole answer or nothing: not a number picked out of LaTeX that failed to parse (first match only).
     boxed = parse(f"\\boxed{{{answer}}}", _LATEX, parsing_timeout=None, extraction_mode="first_match")
     if not _has_sympy(boxed):
         # `-1./3` is no LaTeX but a plain expression; only taken when it is the whole answer, not a
@@ -136,8 +136,8 @@ def _unknowns(*exprs: Expr) -> list:
 
 
 def _random_points(unknowns: list, count: int = 2) -> list[dict]:
-    """`count` random points: a value in its domain for each unknown; None when one is an integer (a
-    random real value proves nothing about it)."""
+    """`count` random points: a value in its domain for each unknown; none at all when one is an integer
+    (a random real value proves nothing about it)."""
     if any(getattr(x, "is_integer", None) for x in unknowns):
         return []
     rng = random.Random(len(unknowns))
@@ -195,8 +195,6 @@ def equations_differ(gold: Eq, pred: Eq) -> bool:
     The points are found without solving: the gold `A = 0` is affine in some symbol s (dA/ds is free of
     s), so at random values of the other unknowns its root is s = -(A - s dA/ds) / (dA/ds). The
     prediction's `B` must be clearly non-zero there at two random points; anything unclear is False.
-    A derivative (`\frac{dx}{dt}`) is one more unknown of a differential equation, free at a point: so
-    `2 dx/dt = kx - a` differs from `dx/dt = kx - a` (math-verify's solve calls them equal).
     """
     a, b = gold.lhs - gold.rhs, pred.lhs - pred.rhs
     if not (isinstance(a, Expr) and isinstance(b, Expr)):
