@@ -200,13 +200,10 @@ def _check_data(recipe: Recipe) -> None:
 
 
 def _check_generation(recipe: Recipe) -> None:
-    _require(
-        recipe.get("generation.max_new_tokens") >= 1, recipe, "generation.max_new_tokens", "must be >= 1"
-    )
-    _require(recipe.get("generation.temperature") >= 0, recipe, "generation.temperature", "must be >= 0")
-    _require(0 < recipe.get("generation.top_p") <= 1, recipe, "generation.top_p", "must be in (0, 1]")
-    _require(recipe.get("generation.batch_size") >= 1, recipe, "generation.batch_size", "must be >= 1")
-    _require(recipe.get("generation.num_samples") >= 1, recipe, "generation.num_samples", "must be >= 1")
+    """The [generation] section, as the generation engine checks it."""
+    from r1cli.generation import generation_settings
+
+    generation_settings(recipe.section("generation"))
 
 
 def _fit_precision(recipe: Recipe) -> None:
