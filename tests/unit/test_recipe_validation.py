@@ -53,7 +53,9 @@ def _load(*args: str, environ: dict[str, str] | None = None, stage: str = "zero"
             "use_vllm with 4-bit",
         ),
         (["--logging.examples_every", "-3"], "logging.examples_every.*must be >= 0"),
-        (["--data.synthetic_size", "0"], "data.synthetic_size.*must be >= 1"),
+        (["--data.synthetic_size", "0"], "data.synthetic_size must be at least 1"),
+        (["--data.synthetic_max", "3", "--data.synthetic_min", "5"], r"synthetic_max \(3\) is below"),
+        (["--data.dataset", "synthetic:multiply"], "unknown synthetic task 'synthetic:multiply'"),
         (["--tiny.hidden_size", "130"], "divisible by num_attention_heads"),
         (
             [
