@@ -204,11 +204,9 @@ class Generator:
             kwargs.update(
                 do_sample=True, temperature=float(self.gen["temperature"]), top_p=float(self.gen["top_p"])
             )
+        # Seeded in a fork of the RNG: the caller's random stream is left as it was.
         devices = [self.model.device] if self.model.device.type == "cuda" else []
-        with (
-            torch.inference_mode(),
-            torch.random.fork_rng(devices=devices),
-        ):  # the caller's RNG is left as it was
+        with torch.inference_mode(), torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
             output = self.model.generate(**batch, **kwargs)
         new = output[:, batch["input_ids"].shape[1] :].tolist()
