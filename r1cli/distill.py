@@ -32,7 +32,6 @@ from typing import Any
 
 from r1cli.errors import R1Error
 from r1cli.recipe.provenance import Recipe
-from r1cli.recipe.schema import TRAINER_SECTIONS
 from r1cli.rundir import (
     OutputKind,
     check_resume_recipe,
@@ -157,11 +156,13 @@ def _claim(output_dir: Path, settings: dict[str, Any]) -> None:
 def _check_student(student: Recipe, out: Path, sections: Sequence[str]) -> bool:
     """Whether the student in `out` is trained already. Refused: a student started with other training
     settings, and a finished one asked for another max_steps (a rerun would silently not apply them)."""
+    from r1cli.train.output import is_trained, trainer_section_of
+
     message = f"{out} holds a student trained with other settings"
     check_resume_recipe(student, out, sections, message=message, hint=_OTHER_SETTINGS_HINT)
-    if not (out / "train_result.json").exists():
+    if not is_trained(out):
         return False  # a killed student continues, to the recipe's max_steps
-    key = f"{next(name for name in sections if name in TRAINER_SECTIONS)}.max_steps"
+    key = f"{trainer_section_of(sections)}.max_steps"
     trained, wanted = lookup(saved_recipe(out) or {}, key), student.get(key)
     if trained != wanted:
         raise R1Error(

@@ -210,12 +210,12 @@ class Pipeline:
 
     def _train(self, name: str, trainer: str, values: dict[str, Any]) -> Any:
         """Train one stage into DIR/<name> with the single command's core function; resume a killed one."""
-        from r1cli.train.output import TRAINING_RUN
+        from r1cli.train.output import TRAINING_RUN, is_trained
 
         output_dir = self.dir / name
         section = "grpo" if trainer == "zero" else "sft"
         recipe = stage_recipe(self.recipe, {f"{section}.output_dir": str(output_dir), **values})
-        if (output_dir / "train_result.json").is_file():
+        if is_trained(output_dir):
             return None  # trained; killed during its evaluation
         resume = output_dir.is_dir() and TRAINING_RUN.is_ours(output_dir)
         if trainer == "zero":

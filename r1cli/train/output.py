@@ -13,11 +13,14 @@ from typing import Any
 
 from r1cli.console import is_main_process, note
 from r1cli.errors import R1Error
+from r1cli.files import atomic_write_text
 from r1cli.recipe.provenance import Recipe
 from r1cli.recipe.schema import TRAINER_SECTIONS
 from r1cli.rundir import OutputKind, check_resume_recipe, claim_output_dir, write_recipe
 
 CHECKPOINT_RE = re.compile(r"^checkpoint-(\d+)$")
+# Written last, once the model is saved: the marker that a training stage finished.
+TRAIN_RESULT_FILE = "train_result.json"
 # Schedules whose learning rate does not depend on the total number of steps.
 STEP_FREE_SCHEDULES = ("constant", "constant_with_warmup")
 RUN_MARKERS = (
@@ -88,8 +91,17 @@ def start_run(recipe: Recipe, output_dir: Path, *, resume: bool, trained: Sequen
     if not resume:
         return None
     check_resume_recipe(recipe, output_dir, trained)
-    section = next(name for name in trained if name in TRAINER_SECTIONS)
-    return find_resume_checkpoint(output_dir, recipe, section)
+    return find_resume_checkpoint(output_dir, recipe, trainer_section_of(trained))
+
+
+def trainer_section_of(trained: Sequence[str]) -> str:
+    """The trainer section (`grpo`, `sft` or `distill`) among a stage's trained sections."""
+    return next(name for name in trained if name in TRAINER_SECTIONS)
+
+
+def is_trained(output_dir: Path) -> bool:
+    """Whether the training stage in `output_dir` finished (model saved, TRAIN_RESULT_FILE written)."""
+    return (output_dir / TRAIN_RESULT_FILE).is_file()
 
 
 def find_resume_checkpoint(output_dir: Path, recipe: Recipe, section: str) -> Path | None:
@@ -165,7 +177,7 @@ def train_and_save(
     trainer: Any, tokenizer: Any, recipe: Recipe, output_dir: Path, *, checkpoint: Path | None, stage: str
 ) -> TrainResult:
     """Train (from `checkpoint` when resuming), then leave the stage's folder complete: recipe.toml,
-    the model, a card and train_result.json (the marker that the stage finished)."""
+    the model, a card and TRAIN_RESULT_FILE (the marker that the stage finished)."""
     if trainer.is_world_process_zero():
         write_recipe(recipe, output_dir)
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
@@ -178,8 +190,9 @@ def train_and_save(
     save_trained_model(trainer, tokenizer, recipe, output_dir)
     if trainer.is_world_process_zero():
         write_model_card(output_dir, recipe, stage=stage, result=result)
-        (output_dir / "train_result.json").write_text(
-            json.dumps({"global_step": result.global_step, "metrics": result.metrics}, indent=2) + "\n"
+        atomic_write_text(
+            output_dir / TRAIN_RESULT_FILE,
+            json.dumps({"global_step": result.global_step, "metrics": result.metrics}, indent=2) + "\n",
         )
     return result
 
