@@ -74,18 +74,23 @@ def _has_sympy(parsed: list) -> bool:
 
 @functools.lru_cache(maxsize=65536)
 def parse_answer(answer: str) -> tuple:
-    r"""Parse a short answer string (`18`, `\frac{1}{2}`, `x = 5`, `42 apples`) into math-verify's form.
+    r"""Parse a short answer string (`18`, `\frac{1}{2}`, `x = 5`, `42 apples`) into math-verify's form,
+    rates of change (`\frac{dx}{dt}`) as unknowns of their own (see _rates_as_symbols).
 
     LaTeX-looking answers are parsed as the content of a `\boxed{}`; answers with prose in them go through
     math-verify's own anchored extraction. Cached: golds and common answers repeat.
     """
+    return tuple(_rates_as_symbols(item) for item in _parse(answer))
+
+
+def _parse(answer: str) -> list:
     scientific = _SCIENTIFIC_RE.match(answer)
     if scientific:
         answer = f"{scientific.group(1)} \\times 10^{{{int(scientific.group(2))}}}"
     if _PROSE_RE.search(re.sub(r"\\[a-zA-Z]+", "", answer)):
         parsed = parse(answer, _LATEX_OR_EXPR, parsing_timeout=None)
         if _has_sympy(parsed):
-            return tuple(parsed)
+            return parsed
     # The whole answer or nothing: not a number picked out of LaTeX that failed to parse (first match only).
     boxed = parse(f"\\boxed{{{answer}}}", _LATEX, parsing_timeout=None, extraction_mode="first_match")
     if not _has_sympy(boxed):
@@ -93,8 +98,8 @@ def parse_answer(answer: str) -> tuple:
         # number picked out of LaTeX that failed to parse (`2` out of `\hbar \omega(v+1 / 2)`).
         plain = parse(answer, _LATEX_OR_EXPR, parsing_timeout=None)
         if _has_sympy(plain) and _squeeze(plain[-1]) == _squeeze(answer):
-            return tuple(_rates_as_symbols(item) for item in plain)
-    return tuple(_rates_as_symbols(item) for item in boxed)
+            return plain
+    return boxed
 
 
 def _rates_as_symbols(item: object) -> object:
