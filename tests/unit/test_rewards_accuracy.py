@@ -225,15 +225,18 @@ def test_equations_are_judged_from_the_golds_solutions_with_math_verifys_verdict
 
 
 def test_equations_told_apart_at_a_point_of_the_gold_need_no_solving() -> None:
+    from r1cli.rewards import mathcheck
     from r1cli.rewards.mathcheck import equations_differ
 
     def first(text: str):
         return parse_answer(text)[0]
 
     slow = r"m l \ddot{\theta}(t)-m g \sin \theta(t)=f(t) \cos \theta(t)"  # solving it takes seconds
+    mathcheck._SOLVED.clear()
     started = time.perf_counter()
     assert judge(slow, slow.replace("m l", "2 m l", 1)) is False
     assert time.perf_counter() - started < 2.5  # solving the gold alone takes 5 s and more
+    assert not mathcheck._SOLVED  # nothing was solved
     assert equations_differ(first("x + y = 1"), first("x + y = 3"))
     assert equations_differ(first(r"y^{\prime}+r y-r x(t)=0"), first(r"y^{\prime}+r y-r x(t)=1"))
     # Same solutions, or nothing to decide by: left to math-verify.
