@@ -48,6 +48,18 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise R1Error(f"recipe {path} is not valid TOML: {exc}") from None
 
 
+def _apply_table(builder: _Builder, table: dict[str, Any], origin: str, where: str) -> None:
+    """Set every leaf of a recipe file's table (or a profile's), then the keys it lists in `unset`."""
+    table = dict(table)
+    unset = table.pop(schema.UNSET, [])
+    if not isinstance(unset, list) or not all(isinstance(key, str) for key in unset):
+        raise R1Error(f"{schema.UNSET} in {where} must be a list of dotted keys, e.g. unset = [\"grpo.seed\"]")
+    for key, value in _leaves(table):
+        builder.set_typed(key, value, origin)
+    for key in unset:
+        builder.set_typed(key, None, origin)
+
+
 class _Builder:
     def __init__(self) -> None:
         self.tree: dict[str, Any] = copy.deepcopy(schema.defaults())
@@ -87,8 +99,7 @@ def load_recipe(
         file_profiles = table.pop(schema.PROFILES, {})
         if not isinstance(file_profiles, dict):
             raise R1Error(f"[profiles] in {recipe_path} must be a table of tables")
-        for key, value in _leaves(table):
-            builder.set_typed(key, value, f"recipe {recipe_path.name}")
+        _apply_table(builder, table, f"recipe {recipe_path.name}", str(recipe_path))
     if profile:
         if profile not in file_profiles:
             available = ", ".join(sorted(file_profiles)) or "none"
@@ -96,8 +107,7 @@ def load_recipe(
             raise R1Error(f"unknown profile '{profile}' in {where}", hint=f"available profiles: {available}")
         if not isinstance(file_profiles[profile], dict):
             raise R1Error(f"profile '{profile}' must be a table of dotted keys")
-        for key, value in _leaves(file_profiles[profile]):
-            builder.set_typed(key, value, f"profile {profile}")
+        _apply_table(builder, file_profiles[profile], f"profile {profile}", f"profile '{profile}'")
     for var, override in env_overrides(dict(os.environ if environ is None else environ)):
         builder.set_string(override.key, override.raw, f"env {var}")
     stage = stage_name(stage)

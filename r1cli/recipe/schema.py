@@ -20,6 +20,8 @@ from r1cli.recipe.values import kinds_of_annotation, kinds_of_value
 TRAINER_CONFIGS = {"grpo": "GRPOConfig", "sft": "SFTConfig", "distill": "DistillationConfig"}
 TRAINER_SECTIONS = tuple(TRAINER_CONFIGS)
 PROFILES = "profiles"
+# TOML has no null: a recipe file or profile sets keys to none by listing them, `unset = ["grpo.x"]`.
+UNSET = "unset"
 # trl config fields that r1 fills from its own sections: setting them in [grpo]/[sft] would be ignored.
 SET_BY_R1 = {
     "reward_weights": "rewards.weights",

@@ -117,8 +117,10 @@ def check_value(value: Any, kinds: frozenset[str], key: str, origin: str) -> Any
     """Check a typed value (from TOML) against the expected kinds; ints are accepted for floats."""
     if ANY in kinds:
         return value
-    if value is None and "none" in kinds:
-        return value
+    if value is None:
+        if "none" in kinds:
+            return value
+        raise R1Error(f"{key} cannot be unset: it takes {describe(kinds)} (from {origin})")
     if isinstance(value, bool):
         ok = "bool" in kinds
     elif isinstance(value, int):

@@ -91,3 +91,55 @@ def test_bad_recipe_files_fail_with_one_clear_line(tmp_path: Path, text: str, me
 def test_missing_recipe_file(tmp_path: Path) -> None:
     with pytest.raises(R1Error, match="recipe file not found"):
         load_recipe(tmp_path / "nope.toml", environ={})
+
+
+def test_a_file_or_profile_sets_keys_to_none_with_unset(tmp_path: Path) -> None:
+    path = tmp_path / "r.toml"
+    path.write_text(
+        'unset = ["grpo.dataloader_prefetch_factor"]\n[grpo]\nmax_completion_length = 8\n'
+        '[profiles.cpu]\nunset = ["grpo.max_completion_length"]\n'
+    )
+    recipe = load_recipe(path, "cpu", environ={})
+    assert recipe.get("grpo.dataloader_prefetch_factor", "absent") is None
+    assert recipe.get("grpo.max_completion_length", "absent") is None
+    assert recipe.sources["grpo.max_completion_length"] == "profile cpu"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('unset = ["grpo.max_steps"]\n', "grpo.max_steps cannot be unset: it takes an integer"),
+        ('unset = "grpo.seed"\n', "must be a list of dotted keys"),
+        ('unset = ["grpo.no_such_key"]\n', "unknown recipe key 'grpo.no_such_key'"),
+    ],
+)
+def test_bad_unset_lists_fail_with_one_clear_line(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "r.toml"
+    path.write_text(text)
+    with pytest.raises(R1Error, match=message):
+        load_recipe(path, environ={})
+
+
+@pytest.mark.parametrize(
+    ("key", "raw"),
+    [
+        ("grpo.dataloader_prefetch_factor", "null"),
+        ("grpo.max_completion_length", "none"),
+        ("grpo.learning_rate", "inf"),
+        ("data.system_prompt", 'line one\nline "two"\t\u2028 end'),
+        ("rewards.functions", "[accuracy,format]"),
+        ("grpo.report_to", "[]"),
+        ("model.revision", "5"),
+    ],
+)
+def test_every_override_value_renders_and_loads_back_unchanged(tmp_path: Path, key: str, raw: str) -> None:
+    """The saved recipe.toml of a run is its resume base: any value an override gives must survive it."""
+    from r1cli.recipe.render import render_recipe
+
+    recipe = load_recipe(None, None, [f"--{key}", raw], environ={})
+    for portable in (False, True):
+        saved = tmp_path / f"recipe-{portable}.toml"
+        saved.write_text(render_recipe(recipe, portable=portable))
+        again = load_recipe(saved, environ={})
+        assert again.get(key, "absent") == recipe.get(key)
+        assert again.tree == recipe.tree
