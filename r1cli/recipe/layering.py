@@ -53,7 +53,7 @@ def _apply_table(builder: _Builder, table: dict[str, Any], origin: str, where: s
     table = dict(table)
     unset = table.pop(schema.UNSET, [])
     if not isinstance(unset, list) or not all(isinstance(key, str) for key in unset):
-        raise R1Error(f"{schema.UNSET} in {where} must be a list of dotted keys, e.g. unset = [\"grpo.seed\"]")
+        raise R1Error(f'{schema.UNSET} in {where} must be a list of dotted keys, e.g. unset = ["grpo.seed"]')
     for key, value in _leaves(table):
         builder.set_typed(key, value, origin)
     for key in unset:
