@@ -11,10 +11,23 @@ pexpect = pytest.importorskip("pexpect", reason="pexpect (dev extra) drives the 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pty")]
 
 
+def _model_that_always_says_seven(model_dir):
+    """A fixed output instead of whatever a random model says: "7 7 7 ..." that never ends by itself (a
+    random model's greedy answer may end before Ctrl-C arrives). The spaces matter: the streamer hands
+    text on at word boundaries, so "7777..." would arrive all at once at the end."""
+    from transformers import AutoTokenizer, GenerationConfig
+
+    seven, space = AutoTokenizer.from_pretrained(model_dir).convert_tokens_to_ids(["7", "Ġ"])
+    config = GenerationConfig.from_pretrained(model_dir)
+    config.sequence_bias = [[[seven], 1000.0], [[seven, space], 2000.0]]  # 7, then a space after each 7
+    config.save_pretrained(model_dir)
+    return model_dir
+
+
 def test_commands_ctrl_c_and_ctrl_d_in_a_terminal(tmp_path):
     from r1cli.tiny import build_tiny_model
 
-    model = build_tiny_model(tmp_path / "tiny", {})
+    model = _model_that_always_says_seven(build_tiny_model(tmp_path / "tiny", {}))
     child = pexpect.spawn(
         sys.executable,
         ["-m", "r1cli.cli.main", "chat", str(model), "--temperature", "0"],
@@ -33,7 +46,7 @@ def test_commands_ctrl_c_and_ctrl_d_in_a_terminal(tmp_path):
         child.expect(">>> ")
         child.sendline("What is 2 + 3?")
         child.expect(r"What is 2 \+ 3\?\r\n")
-        child.expect(r"\w")  # the first streamed token
+        child.expect("7")  # the first streamed token
         started = time.monotonic()
         child.sendintr()
         child.expect(r"\[stopped\]")
@@ -44,6 +57,7 @@ def test_commands_ctrl_c_and_ctrl_d_in_a_terminal(tmp_path):
         child.expect(">>> ")
         child.sendline("And 3 + 4?")  # a second turn, answered in full
         child.expect(r"And 3 \+ 4\?\r\n")
+        child.expect(r"7 7 \r\n")  # the four tokens, in full
         child.expect(">>> ")
         child.sendline("/think off")
         child.expect("reasoning hidden")
