@@ -15,7 +15,14 @@ def is_main_process() -> bool:
     return int(os.environ.get("RANK", "0") or 0) == 0
 
 
-def note(message: str) -> None:
-    """One `r1: note: ...` line on stderr, from the main process only."""
+_SAID: set[str] = set()
+
+
+def note(message: str, *, once: bool = False) -> None:
+    """One `r1: note: ...` line on stderr, from the main process only; `once`: not again in this process."""
+    if once:
+        if message in _SAID:
+            return
+        _SAID.add(message)
     if is_main_process():
         print(f"r1: note: {message}", file=sys.stderr)

@@ -33,6 +33,7 @@ from typing import Any
 from r1cli.errors import R1Error
 from r1cli.recipe.provenance import Recipe
 from r1cli.rundir import (
+    DISTILL_STUDENT,
     OutputKind,
     check_resume_recipe,
     check_same_settings,
@@ -47,7 +48,7 @@ FILTERS = ("reject", "none")
 SETTINGS_FILE = "distill.json"
 TRACES_FILE = "traces.jsonl"
 SFT_FILE = "sft.jsonl"
-STUDENT_DIR = "student"
+STUDENT_DIR = DISTILL_STUDENT  # model_dirs reads it too: a distill folder stands for its student
 RESULTS_FILE = "results.json"
 DISTILL_RUN = OutputKind(
     "r1 distill", "a distillation run", (SETTINGS_FILE,), resumable=True, option="--output-dir"
@@ -258,6 +259,7 @@ def _train_on_logits(recipe: Recipe, teacher: str, student: Recipe, train_split:
     from r1cli.data.prepare import quiet_datasets
     from r1cli.model_dirs import open_model_for_recipe
     from r1cli.models import load_tokenizer, lora_config
+    from r1cli.prompting import system_prompt_of_dataset
     from r1cli.recipe.trl_config import build_trainer_config
     from r1cli.train.callbacks import quiet_libraries, quiet_trainer_output, trainer_callbacks
     from r1cli.train.output import start_run, train_and_save
@@ -284,7 +286,10 @@ def _train_on_logits(recipe: Recipe, teacher: str, student: Recipe, train_split:
         )
     quiet_trainer_output(trainer)
     stage = f"On-policy distillation from `{teacher}`"
-    return train_and_save(trainer, tokenizer, student, out, checkpoint=checkpoint, stage=stage).output_dir
+    prompted = system_prompt_of_dataset(train_split)
+    return train_and_save(
+        trainer, tokenizer, student, out, checkpoint=checkpoint, stage=stage, system_prompt=prompted
+    ).output_dir
 
 
 # ---- the closing table ---------------------------------------------------------------------------

@@ -259,9 +259,11 @@ def _slug(text: str) -> str:
 
 def generations_file(workdir: Path, model: str, benchmark: Benchmark, settings: Mapping[str, Any]) -> Path:
     """Where the engine keeps one model's samples on one benchmark: a rerun with the same settings resumes it."""
-    from r1cli.generation import model_label
+    from r1cli.generation import model_label, prompts_digest
 
-    key = json.dumps([model_label(model), benchmark.source, dict(settings)], sort_keys=True, default=str)
+    # The prompts as rendered for this model (its recorded system prompt) are part of what a file holds.
+    what = [model_label(model), benchmark.source, prompts_digest(benchmark.prompts), dict(settings)]
+    key = json.dumps(what, sort_keys=True, default=str)
     digest = hashlib.sha256(key.encode()).hexdigest()[:10]
     return workdir / f"{_slug(Path(model).name or model)}--{_slug(benchmark.name)}--{digest}.jsonl"
 
@@ -325,23 +327,33 @@ def evaluate_model(
 
 
 def evaluate(
-    models: Sequence[str],
-    benchmarks: Sequence[Benchmark],
-    recipe: Recipe,
+    runs: Sequence[tuple[str, Recipe]],
+    sources: Sequence[str | Path],
     settings: EvalSettings,
     *,
+    limit: int | None = None,
     workdir: str | Path | None = None,
 ) -> list[EvalResult]:
-    """Every model on every benchmark; each model is loaded once."""
+    """Every model on every benchmark (`sources`, see load_benchmark); each model is loaded once.
+
+    `runs` pairs each model with its recipe: the prompts are built with each one's own [data] (a trained
+    folder's recorded system prompt, r1cli.prompting), so every model is asked as it was trained.
+    """
     from r1cli.generation import open_generator
     from r1cli.model_dirs import locate_model
 
-    for model in models:  # a bad MODEL fails before any loading
+    for model, recipe in runs:  # a bad MODEL fails before any loading
         locate_model(model, recipe.section("tiny"))
+    prompted = [
+        (model, recipe, [load_benchmark(source, recipe.section("data"), limit) for source in sources])
+        for model, recipe in runs
+    ]  # every benchmark read (and refused if bad) before any model loads
     results = []
-    sampling = settings.apply(recipe)
-    for model in models:
-        generator = _OnFirstUse(lambda model=model: open_generator(sampling, model, settings.samples))
+    for model, recipe, benchmarks in prompted:
+        sampling = settings.apply(recipe)
+        generator = _OnFirstUse(
+            lambda model=model, sampling=sampling: open_generator(sampling, model, settings.samples)
+        )
         for benchmark in benchmarks:
             results.append(
                 evaluate_model(model, benchmark, recipe, settings, workdir=workdir, generator=generator)

@@ -28,10 +28,15 @@ from r1cli.models import (
     resolve_dtype,
 )
 from r1cli.paths import looks_local
+from r1cli.rundir import DISTILL_STUDENT, PIPELINE_SUMMARY
 from r1cli.tiny import THINK_TAGS, TINY_MODEL_NAME, tiny_cache_key, tiny_model_path
 
 SAFETENSORS_FILES = ("model.safetensors", "model.safetensors.index.json")
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json")
+
+
+def _holds_a_model(path: Path) -> bool:
+    return (path / "config.json").is_file() or (path / "adapter_config.json").is_file()
 
 
 def check_model_dir(path: Path, shown: str | None = None) -> str:
@@ -70,15 +75,43 @@ def adapter_base(adapter_dir: Path, tiny_cfg: dict[str, Any] | None = None) -> t
     return base, adapter.get("revision")
 
 
-def locate_model(name: str | Path, tiny_cfg: dict[str, Any] | None = None) -> tuple[str, str, Path | None]:
+def final_model_in(folder: Path) -> Path | None:
+    """The model a run folder ends in, where the folder is not a model itself: a pipeline run's last
+    trained stage (its summary.json), a distill run's student/. None for any other folder."""
+    summary = folder / PIPELINE_SUMMARY
+    if summary.is_file():
+        try:
+            stages = json.loads(summary.read_text(encoding="utf-8")).get("stages") or []
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+            stages = []
+        for stage in reversed(stages):
+            model_dir = stage.get("model_dir") if isinstance(stage, dict) else None
+            if model_dir and Path(model_dir).is_dir():
+                return Path(model_dir)
+        return None
+    student = folder / DISTILL_STUDENT
+    if (student / "config.json").is_file() or (student / "adapter_config.json").is_file():
+        return student
+    return None
+
+
+def locate_model(
+    name: str | Path, tiny_cfg: dict[str, Any] | None = None, *, quiet: bool = False
+) -> tuple[str, str, Path | None]:
     """(kind, from_pretrained source, local folder or None): kind is 'full', 'adapter' or 'hub'.
 
-    Checks local folders without loading anything, so a command can refuse a bad --model first.
+    Checks local folders without loading anything, so a command can refuse a bad --model first. A
+    pipeline or distill run folder stands for its final model (a note says which, unless `quiet`).
     """
     text = str(name)
     if text == TINY_MODEL_NAME:
         text = str(tiny_model_path(tiny_cfg))
     path = Path(text).expanduser()
+    if path.is_dir() and not _holds_a_model(path) and (final := final_model_in(path)) is not None:
+        if not quiet:
+            run = "pipeline" if (path / PIPELINE_SUMMARY).is_file() else "distill"
+            note(f"{name} is a {run} run: using its final model {final}", once=True)
+        name, path = final, final
     if path.exists() or looks_local(text):
         kind = check_model_dir(path, str(name))
         source = str(path) if kind == "full" else adapter_base(path, tiny_cfg)[0]

@@ -13,9 +13,10 @@ import importlib.util
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
 from r1cli.errors import R1Error, did_you_mean
 from r1cli.paths import looks_local
@@ -48,6 +49,8 @@ def resolve_dtype(model_cfg: dict[str, Any]) -> str:
         )
     if dtype != "auto":
         return dtype
+    import torch  # here, not at the top: r1cli.prompting reads model folders without torch
+
     if torch.cuda.is_available():
         return "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
     return "float32"
@@ -65,12 +68,16 @@ def resolve_attn_implementation(model_cfg: dict[str, Any]) -> tuple[str, str | N
         module = _FLASH_MODULES[attn]
         if importlib.util.find_spec(module) is None:
             return "sdpa", f"{attn} asked for but the '{module}' package is not installed: using sdpa"
+        import torch
+
         if not torch.cuda.is_available():
             return "sdpa", f"{attn} needs a CUDA GPU: using sdpa"
     return attn, None
 
 
 def _torch_dtype(name: str) -> torch.dtype:
+    import torch
+
     return getattr(torch, name)
 
 
@@ -130,6 +137,8 @@ def _check_bitsandbytes(what: str) -> None:
 
 def quantized_device_map() -> dict[str, Any]:
     # Quantized weights are placed at load time: each process puts the whole model on its own device.
+    import torch
+
     if torch.cuda.is_available():
         return {"": f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"}
     return {"": "cpu"}

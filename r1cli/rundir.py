@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 FRESH, RESUME, OVERWRITE = "fresh", "resume", "overwrite"
 RESUME_DIFFERS = "--resume with a recipe that differs from the run's"
 RECIPE_FILE = "recipe.toml"
+# Run folders that hold a model below them, which stand for that model (r1cli.model_dirs.final_model_in):
+# `r1 pipeline run` records its stages in PIPELINE_SUMMARY, `r1 distill` trains its student in DISTILL_STUDENT.
+PIPELINE_SUMMARY = "summary.json"
+DISTILL_STUDENT = "student"
 SETTINGS_SUFFIX = ".r1.json"
 # Recipe keys that may differ between a run and its continuation without changing what it produces.
 MAY_CHANGE_SECTIONS = ("logging",)

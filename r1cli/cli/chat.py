@@ -4,8 +4,9 @@
     r1 chat runs/tiny-zero -p "What is 2 + 3?"     # one question: the answer alone on stdout
     echo "What is 2 + 3?" | r1 chat r1-tiny -p - --full
 
-Uses the model's chat template and, unless --system or --no-system, the recipe's R1 system prompt
-(data.system_prompt); sampling defaults come from the recipe's [generation] section.
+Uses the model's chat template and, unless --system or --no-system, the system prompt the model was
+trained with (what its folder recorded), else the recipe's data.system_prompt; sampling defaults come
+from the recipe's [generation] section.
 """
 
 from __future__ import annotations
@@ -43,10 +44,15 @@ def chat(
     system: Annotated[
         str | None,
         typer.Option(
-            "--system", help="System prompt (default: the recipe's data.system_prompt).", show_default=False
+            "--system",
+            help="System prompt (default: the one the model was trained with, else data.system_prompt).",
+            show_default=False,
         ),
     ] = None,
-    no_system: Annotated[bool, typer.Option("--no-system", help="No system prompt at all.")] = False,
+    no_system: Annotated[
+        bool,
+        typer.Option("--no-system", help="Send no system turn (a template's own default still applies)."),
+    ] = False,
     temperature: Annotated[
         float | None,
         typer.Option(
@@ -103,7 +109,7 @@ def chat(
         "generation.top_p": top_p,
         "generation.max_new_tokens": max_new_tokens,
     }
-    resolved = resolve_recipe(recipe, profile, overrides, stage="generate", overrides=sampling)
+    resolved = resolve_recipe(recipe, profile, overrides, stage="generate", overrides=sampling, model=model)
     generation = resolved.section("generation")
     settings = ChatSettings(
         system_prompt=""

@@ -120,7 +120,9 @@ def refine(
     """Clean R1-Zero outputs into traces: filler and repetition removed, or rewritten by a model."""
     from r1cli.coldstart.generate import run_refine
 
-    resolved = resolve_recipe(recipe, profile, ctx.args, stage="generate", validate=model is not None)
+    resolved = resolve_recipe(
+        recipe, profile, ctx.args, stage="generate", validate=model is not None, model=model
+    )
     result = run_refine(
         resolved, input_path, output, model=model, fmt=fmt, drop_wrong=drop_wrong, overwrite=overwrite
     )
@@ -143,7 +145,7 @@ def _generate(
     """The model-written methods (fewshot, direct): same options, same run, same report."""
     from r1cli.coldstart.generate import run_coldstart
 
-    resolved = resolve_generate_recipe(recipe, profile, ctx.args, data)
+    resolved = resolve_generate_recipe(recipe, profile, ctx.args, data, model)
     result = run_coldstart(
         resolved, method, output, model=model, fmt=fmt, drop_wrong=drop_wrong, overwrite=overwrite,
         examples=examples,

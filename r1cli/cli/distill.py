@@ -72,7 +72,9 @@ def distill_command(
     """Distill a teacher into a student; compare both on the held-out split of PROBLEMS."""
     from r1cli.distill import distill
 
-    resolved = resolve_recipe(recipe, profile, ctx.args, stage="distill", overrides={"data.dataset": data})
+    resolved = resolve_recipe(
+        recipe, profile, ctx.args, stage="distill", overrides={"data.dataset": data}, model=teacher
+    )
     result = distill(
         resolved, teacher, student, output_dir, method=method, filter_=filter_, num_samples=num_samples
     )

@@ -87,7 +87,7 @@ def eval_command(
 
     MODEL: a stage's output folder (full model or LoRA adapter), r1-tiny, or a hub id; several allowed.
     """
-    from r1cli.evaluate import EvalSettings, evaluate, load_benchmark
+    from r1cli.evaluate import EvalSettings, evaluate
     from r1cli.files import atomic_write_text
     from r1cli.jsonl import atomic_write, check_output_path
     from r1cli.recipe.overrides import split_positionals
@@ -96,9 +96,21 @@ def eval_command(
     models, overrides = split_positionals(ctx.args)
     if not models:
         raise R1Error("no MODEL given", hint="e.g. r1 eval runs/zero --data ../shared/data/gsm8k/test.jsonl")
-    resolved = resolve_recipe(
-        recipe, profile, overrides, stage="generate", overrides={"generation.max_new_tokens": max_new_tokens}
-    )
+    runs = [
+        (
+            model,
+            resolve_recipe(
+                recipe,
+                profile,
+                overrides,
+                stage="generate",
+                overrides={"generation.max_new_tokens": max_new_tokens},
+                model=model,
+            ),
+        )
+        for model in models
+    ]  # each model with its own recipe: asked with the system prompt its folder recorded
+    resolved = runs[0][1]
     settings = EvalSettings.from_preset(
         preset,
         temperature=temperature,
@@ -109,10 +121,9 @@ def eval_command(
     for path in (output, predictions):
         if path is not None:
             check_output_path(path)  # before hours of generation
-    benchmarks = [load_benchmark(source, resolved.section("data"), limit) for source in data]
     workdir = output.with_name(output.name + ".generations") if output is not None else None
     quiet_libraries()
-    results = evaluate(models, benchmarks, resolved, settings, workdir=workdir)
+    results = evaluate(runs, data, settings, limit=limit, workdir=workdir)
     document = {"results": [result.record() for result in results]}
     if predictions is not None:
         atomic_write([row for result in results for row in result.predictions], predictions)

@@ -24,6 +24,8 @@ ProfileOption = Annotated[
 ]
 # Commands that take recipe overrides (`--grpo.learning_rate 1e-4`) receive them as extra arguments.
 OVERRIDES: dict[str, Any] = {"allow_extra_args": True, "ignore_unknown_options": True}
+# Stages that prompt no model, so no model folder's record applies.
+STAGES_WITHOUT_A_MODEL = ("prepare", "score")
 OVERRIDES_HELP = "Any recipe key can be overridden: --section.key VALUE (e.g. --grpo.learning_rate 1e-4)."
 
 
@@ -35,16 +37,20 @@ def resolve_recipe(
     stage: str = "zero",
     overrides: dict[str, Any] | None = None,
     validate: bool = True,
+    model: str | None = None,
 ) -> Recipe:
     """Load and validate the recipe for `stage`; print its notes (deprecations, fallbacks) on stderr.
 
     `stage` is one of recipe.stages.STAGES (zero, sft, distill, generate, score, prepare): validation
     runs that stage's checks only. `overrides` are values from the command's own options (e.g.
     --output-dir), applied last.
+    `model` is the model the command prompts (default: the recipe's model.name_or_path): what its folder
+    recorded at training (the system prompt, r1cli.prompting) replaces the built-in defaults.
     `validate=False` skips the whole-recipe checks (they import torch) for commands that only read a
     section and check it themselves.
     """
     from r1cli.console import note
+    from r1cli.prompting import recorded_recipe_values
     from r1cli.recipe import load_recipe
     from r1cli.validate import validate_recipe
 
@@ -53,18 +59,29 @@ def resolve_recipe(
         if value is not None:
             args += [f"--{key}", str(value)]
     resolved = load_recipe(recipe, profile, args, stage=stage)
+    if stage not in STAGES_WITHOUT_A_MODEL:
+        recorded, origin = recorded_recipe_values(
+            model or resolved.get("model.name_or_path") or "", resolved.section("tiny")
+        )
+        if recorded:
+            resolved = load_recipe(
+                recipe, profile, args, stage=stage, recorded=recorded, recorded_origin=origin
+            )
     if validate:
         validate_recipe(resolved)
     for text in resolved.notes:
-        note(text)  # under torchrun every rank resolves; the main process tells
+        note(text, once=True)  # under torchrun every rank resolves; the main process tells
     return resolved
 
 
 def resolve_generate_recipe(
-    recipe: Path | None, profile: str | None, extra_args: list[str], data: str | None
+    recipe: Path | None, profile: str | None, extra_args: list[str], data: str | None, model: str | None
 ) -> Recipe:
-    """The recipe of a command that generates from problems (coldstart, sample reject): --data wins."""
-    return resolve_recipe(recipe, profile, extra_args, stage="generate", overrides={"data.dataset": data})
+    """The recipe of a command that generates from problems (coldstart, sample reject) with `model`
+    (--model; default model.name_or_path): --data wins."""
+    return resolve_recipe(
+        recipe, profile, extra_args, stage="generate", overrides={"data.dataset": data}, model=model
+    )
 
 
 # Options of the generating commands (coldstart, sample reject, ...): what to run, on what, into which file.

@@ -69,7 +69,7 @@ def reject(
     """Generate K samples per problem, score them, keep the best accepted (accuracy 1 and format 1)."""
     from r1cli.sample import run_reject
 
-    resolved = resolve_generate_recipe(recipe, profile, ctx.args, data)
+    resolved = resolve_generate_recipe(recipe, profile, ctx.args, data, model)
     names = [name.strip() for name in rewards.split(",") if name.strip()] if rewards is not None else None
     result = run_reject(
         resolved, output, model=model, num_samples=num_samples, rewards=names, keep=keep, keep_all=keep_all,

@@ -19,12 +19,12 @@ from r1cli.pipeline.settings import (
     pipeline_recipe,
     stage_recipe,
 )
-from r1cli.rundir import OutputKind
+from r1cli.rundir import PIPELINE_SUMMARY, OutputKind
 
 if TYPE_CHECKING:
     from r1cli.recipe.provenance import Recipe
 
-SUMMARY_FILE = "summary.json"
+SUMMARY_FILE = PIPELINE_SUMMARY  # model_dirs reads it too: a pipeline folder stands for its final model
 SUMMARY_KEYS = ("name", "model_dir", "accuracy", "format_rate", "seconds")
 STAGES_DIR = "stages"
 PIPELINE_RUN = OutputKind(

@@ -1,8 +1,8 @@
 """Build a resolved recipe from its layers, remembering where every value came from.
 
-Precedence, lowest to highest: built-in defaults < recipe file < `--profile NAME` < `R1_*`
-environment variables < command line. Every key is checked the moment a layer sets it, so a typo
-fails before any model or dataset is loaded.
+Precedence, lowest to highest: built-in defaults < what the model's folder recorded at training (its
+system prompt) < recipe file < `--profile NAME` < `R1_*` environment variables < command line. Every
+key is checked the moment a layer sets it, so a typo fails before any model or dataset is loaded.
 """
 
 from __future__ import annotations
@@ -84,14 +84,21 @@ def load_recipe(
     *,
     stage: str = "zero",
     environ: Mapping[str, str] | None = None,
+    recorded: Mapping[str, Any] | None = None,
+    recorded_origin: str = "",
 ) -> Recipe:
-    """Resolve a recipe: defaults < file < profile < environment < command-line overrides.
+    """Resolve a recipe: defaults < model folder < file < profile < environment < command-line overrides.
+
+    `recorded` are the values the model's folder recorded at training (r1cli.prompting), under
+    `recorded_origin`: they replace only the built-in defaults.
 
     `overrides` are the raw extra arguments of a command (`["--grpo.max_steps", "6"]`); `stage` (see
     recipe.stages) chooses where the seed's flat legacy flags go. Nothing is checked beyond each value's
     type: `r1cli.validate.validate_recipe` checks the result for a stage and fits it to the machine.
     """
     builder = _Builder()
+    for key, value in (recorded or {}).items():
+        builder.set_typed(key, value, recorded_origin or "model folder")
     file_profiles: dict[str, Any] = {}
     recipe_path = Path(path) if path else None
     if recipe_path is not None:

@@ -14,6 +14,7 @@ from typing import Any
 from r1cli.console import is_main_process, note
 from r1cli.errors import R1Error
 from r1cli.files import atomic_write_text
+from r1cli.prompting import record_prompt
 from r1cli.recipe.provenance import Recipe
 from r1cli.recipe.schema import TRAINER_SECTIONS
 from r1cli.rundir import OutputKind, check_resume_recipe, claim_output_dir, write_recipe
@@ -153,11 +154,15 @@ def find_resume_checkpoint(output_dir: Path, recipe: Recipe, section: str) -> Pa
     return path
 
 
-def save_trained_model(trainer: Any, tokenizer: Any, recipe: Recipe, output_dir: Path) -> None:
-    """Final weights (or LoRA adapter) + tokenizer in `output_dir`; merged weights in `merged/` on request."""
+def save_trained_model(
+    trainer: Any, tokenizer: Any, recipe: Recipe, output_dir: Path, *, system_prompt: str
+) -> None:
+    """Final weights (or LoRA adapter) + tokenizer in `output_dir`, with the system prompt the model was
+    trained with recorded (r1cli.prompting); merged weights in `merged/` on request."""
     trainer.save_model(str(output_dir))
     if not trainer.is_world_process_zero():
         return
+    record_prompt(output_dir, tokenizer, system_prompt)
     tokenizer.save_pretrained(str(output_dir))
     if recipe.get("lora.enabled") and recipe.get("lora.merge_on_save"):
         from r1cli.model_dirs import open_model
@@ -170,16 +175,26 @@ def save_trained_model(trainer: Any, tokenizer: Any, recipe: Recipe, output_dir:
             merge_adapter=True,
         )
         merged.save_pretrained(str(output_dir / "merged"), safe_serialization=True)
+        record_prompt(output_dir / "merged", tokenizer, system_prompt)
         tokenizer.save_pretrained(str(output_dir / "merged"))
 
 
 def train_and_save(
-    trainer: Any, tokenizer: Any, recipe: Recipe, output_dir: Path, *, checkpoint: Path | None, stage: str
+    trainer: Any,
+    tokenizer: Any,
+    recipe: Recipe,
+    output_dir: Path,
+    *,
+    checkpoint: Path | None,
+    stage: str,
+    system_prompt: str,
 ) -> TrainResult:
     """Train (from `checkpoint` when resuming), then leave the stage's folder complete: recipe.toml,
-    the model, a card and TRAIN_RESULT_FILE (the marker that the stage finished)."""
+    the model with `system_prompt` (what its training rows began with) recorded, a card and
+    TRAIN_RESULT_FILE (the marker that the stage finished)."""
     if trainer.is_world_process_zero():
         write_recipe(recipe, output_dir)
+        record_prompt(output_dir, None, system_prompt)  # for the checkpoints, before the first one
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     result = TrainResult(
         output_dir=output_dir,
@@ -187,7 +202,7 @@ def train_and_save(
         metrics=final_metrics(trainer.state.log_history),
         resumed_from=str(checkpoint) if checkpoint else None,
     )
-    save_trained_model(trainer, tokenizer, recipe, output_dir)
+    save_trained_model(trainer, tokenizer, recipe, output_dir, system_prompt=system_prompt)
     if trainer.is_world_process_zero():
         write_model_card(output_dir, recipe, stage=stage, result=result)
         atomic_write_text(

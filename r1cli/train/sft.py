@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from r1cli.errors import R1Error
+from r1cli.prompting import system_prompt_of_dataset
 from r1cli.recipe import Recipe
 from r1cli.train.output import TrainResult, start_run, train_and_save
 
@@ -134,8 +135,9 @@ def load_start_model(recipe: Recipe, gradient_checkpointing: bool) -> Any:
     return model
 
 
-def build_sft_trainer(recipe: Recipe, config: Any = None) -> Any:
-    """An SFTTrainer for the recipe (data loaded, loss mask chosen, callbacks attached), not yet trained."""
+def build_sft_trainer(recipe: Recipe, config: Any = None) -> tuple[Any, str]:
+    """An SFTTrainer for the recipe (data loaded, loss mask chosen, callbacks attached), not yet trained,
+    and the system prompt its rows begin with (what the saved model records)."""
     from trl import SFTTrainer
 
     from r1cli.data.prepare import quiet_datasets
@@ -172,7 +174,7 @@ def build_sft_trainer(recipe: Recipe, config: Any = None) -> Any:
             hint="raise --sft.max_length",
         )
     quiet_trainer_output(trainer)
-    return trainer
+    return trainer, system_prompt_of_dataset(train)
 
 
 def train_sft(recipe: Recipe, resume: bool = False) -> TrainResult:
@@ -189,7 +191,7 @@ def train_sft(recipe: Recipe, resume: bool = False) -> TrainResult:
 
     created = not output_dir.exists()
     try:
-        trainer = build_sft_trainer(recipe, config)
+        trainer, system_prompt = build_sft_trainer(recipe, config)
     except R1Error:
         if created and output_dir.is_dir():  # the trainer made it; a refused run leaves nothing behind
             shutil.rmtree(output_dir, ignore_errors=True)
@@ -201,4 +203,5 @@ def train_sft(recipe: Recipe, resume: bool = False) -> TrainResult:
         output_dir,
         checkpoint=checkpoint,
         stage="Supervised fine-tuning (SFT)",
+        system_prompt=system_prompt,
     )

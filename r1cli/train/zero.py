@@ -17,6 +17,7 @@ from typing import Any
 
 from r1cli.console import note
 from r1cli.errors import R1Error
+from r1cli.prompting import system_prompt_of_dataset
 from r1cli.recipe import Recipe
 from r1cli.train.output import TrainResult, start_run, train_and_save
 
@@ -124,4 +125,12 @@ def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
         callbacks=build_callbacks(recipe.section("logging"), recorder, output_dir),
     )
     quiet_trainer_output(trainer)
-    return train_and_save(trainer, tokenizer, recipe, output_dir, checkpoint=checkpoint, stage="R1-Zero GRPO")
+    return train_and_save(
+        trainer,
+        tokenizer,
+        recipe,
+        output_dir,
+        checkpoint=checkpoint,
+        stage="R1-Zero GRPO",
+        system_prompt=system_prompt_of_dataset(dataset["train"]),
+    )

@@ -64,7 +64,7 @@ def test_the_model_sees_the_conversation_and_learns_only_the_answer(tmp_path: Pa
     data = _write(tmp_path / f"{form}.jsonl", _rows(form))
     overrides = ["--data.dataset", str(data), "--sft.output_dir", str(tmp_path / "o")]
     recipe = validate_recipe(load_recipe(None, None, overrides, stage="sft"))
-    trainer = build_sft_trainer(recipe)
+    trainer, _system_prompt = build_sft_trainer(recipe)
     tokenizer = trainer.processing_class
     row = trainer.train_dataset[0]
     seen = tokenizer.decode(row["input_ids"])
