@@ -69,10 +69,14 @@ def info(
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
-    """Parameters, dtype, vocabulary, chat template and whether the R1 tags are single tokens."""
+    """Parameters, dtype, vocabulary, chat template, whether the R1 tags are single tokens, and the system
+    prompt the model was trained with (what r1 prompts it with by default)."""
     from r1cli.model_dirs import model_info
+    from r1cli.prompting import recorded_recipe_values
 
     facts = model_info(model_dir)
+    recorded, _origin = recorded_recipe_values(model_dir)
+    facts["trained_system_prompt"] = recorded.get("data.system_prompt", "(not recorded: not trained by r1)")
     if as_json:
         print(json.dumps(facts, indent=2))
         return

@@ -59,6 +59,9 @@ def test_the_folder_records_its_prompt_and_config_show_names_it(sft_dir: Path) -
     assert shown.exit_code == 0, shown.output
     line = next(line for line in shown.stdout.splitlines() if line.startswith("system_prompt"))
     assert json.dumps(TRAINED_WITH) in line and f"# model {sft_dir / 'r1_prompt.json'}" in line
+    info = runner.invoke(app, ["model", "info", str(sft_dir), "--json"])
+    assert info.exit_code == 0, info.output
+    assert json.loads(info.stdout)["trained_system_prompt"] == TRAINED_WITH
 
 
 def test_chat_asks_with_the_trained_prompt_unless_told_otherwise(sft_dir: Path, monkeypatch) -> None:
