@@ -60,6 +60,7 @@ _NUMBER_RE = re.compile(
 _SENTENCE_END_RE = re.compile(r"\.(?=\s|$)")
 _WORD_RE = re.compile(r"(?<!\\)\b[A-Za-z]{3,}\b")
 _LATEX_COMMAND_RE = re.compile(r"\\[A-Za-z]+")
+_DOLLAR_RE = re.compile(r"(?<!\\)\$")
 _PLAIN_NUMBER_RE = re.compile(r"^-?(?:\d+(?:\.\d+)?|\.\d+)$")
 # A short `<answer>` block is the answer itself; a longer one is read like a whole completion.
 _SHORT_BLOCK_CHARS = 100
@@ -159,7 +160,8 @@ def _from_boxes(text: str) -> str | None:
         return run
     if _ANSWER_AFTER_BOX_RE.search(text, found[-1].end):
         return text[found[-1].start : found[-1].start + TAIL_CHARS]
-    return normalize_answer(found[-1].content)
+    # `$` inside a box closes and reopens math mode (`x_0 \\cos t+$ $\\dot{x}_0`): typesetting, not content.
+    return normalize_answer(_DOLLAR_RE.sub("", found[-1].content))
 
 
 def _from_math_text(text: str) -> str:
@@ -170,6 +172,10 @@ def _from_math_text(text: str) -> str:
     if span is not None:
         number = normalize_answer(span)
         return number if _PLAIN_NUMBER_RE.match(number) else text
+    line = text.strip()
+    if "\n" not in line and _only_dollars(line):
+        # One line of math and no words: `x_0 \\cos t+$ $\\dot{x}_0`, `$1$, $2$`; the `$` are typesetting.
+        return normalize_answer(_DOLLAR_RE.sub("", line))
     phrase = _answer_is(text)
     if phrase is not None and (not has_math_marks(phrase) or single_span(phrase) is not None):
         reduced = _reduce_phrase(phrase)
@@ -180,6 +186,12 @@ def _from_math_text(text: str) -> str:
         # The answer stated long before the end (notes trail after it): read from there.
         return text[anchors[-1].start() : anchors[-1].start() + TAIL_CHARS]
     return tail_for_extraction(text)
+
+
+def _only_dollars(line: str) -> bool:
+    """A line whose only math marks are `$` and which holds no words outside LaTeX commands."""
+    bare = _DOLLAR_RE.sub(" ", line)
+    return not has_math_marks(bare) and not _WORD_RE.search(_LATEX_COMMAND_RE.sub("", bare))
 
 
 def _from_plain_text(text: str) -> str | None:

@@ -378,12 +378,20 @@ def judge(gold: str, answer: str | None) -> bool | None:
         return None
     if answer is None:
         return False
+    if _undefined(gold_parsed[0]):
+        return _squeeze(gold) == _squeeze(answer)
     answer_parsed = parse_answer(answer)
     if not answer_parsed:
         return False
     if not verify(list(gold_parsed), list(answer_parsed), timeout_seconds=None):
         return False
     return not _tiny_numbers_apart(gold_parsed[0], answer_parsed[0])
+
+
+def _undefined(gold: object) -> bool:
+    """A gold that parses to something undefined (`12:00` read as 12/0, `\\gamma^{2}` read as the gamma
+    function at its pole): every answer with the same flaw would "equal" it, so only the same writing does."""
+    return isinstance(gold, Basic) and gold.has(S.ComplexInfinity, S.NaN)
 
 
 def _tiny_numbers_apart(gold: object, answer: object) -> bool:

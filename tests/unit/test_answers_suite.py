@@ -127,3 +127,15 @@ def test_bad_input_gets_a_verdict_or_none_quickly_and_loses_no_worker() -> None:
     assert time.perf_counter() - started < 15
     # The workers are still there and still right.
     assert correctness(["<answer>$\\frac{1}{3}$</answer>"], ["0.333333"], workers=2, timeout=3.0) == [True]
+
+
+def test_an_undefined_gold_is_equal_only_to_the_same_writing() -> None:
+    # latex2sympy reads \gamma^{2} as the gamma function at its pole: both sides become zoo.
+    gold = r"m_{p} c^{2}\left(\gamma^{2}-1\right) \sin ^{2} \theta"
+    wrong = r"<answer>m_{p} c^{2}\left(\gamma^{2}-8\right) \sin ^{2} \theta</answer>"
+    right = f"<answer>{gold}</answer>"
+    assert correctness([wrong, right, "<answer>$1:00$</answer>"], [gold, gold, "$12:00$"], workers=2) == [
+        False,
+        True,
+        False,
+    ]
