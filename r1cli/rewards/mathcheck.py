@@ -89,8 +89,10 @@ def parse_answer(answer: str) -> tuple:
     r"""Parse a short answer string (`18`, `\frac{1}{2}`, `x = 5`, `42 apples`) into math-verify's form,
     rates of change (`\frac{dx}{dt}`) as unknowns of their own (see _rates_as_symbols).
 
-    LaTeX-looking answers are parsed as the content of a `\boxed{}`; answers with prose in them go through
-    math-verify's own anchored extraction. Cached: golds and common answers repeat.
+    A piece of text that still holds math delimiters (`so $x = 1$`, `\boxed{1} and \boxed{2}`) is read by
+    math-verify's own LaTeX and expression extraction; a bare LaTeX-looking answer is parsed as the
+    content of a `\boxed{}`; one with prose in it goes through math-verify's anchored extraction.
+    Cached: golds and common answers repeat.
     """
     return tuple(_rates_as_symbols(item) for item in _parse(answer))
 
