@@ -201,7 +201,7 @@ def _from_plain_text(text: str) -> str | None:
     if (
         len(line) <= _SHORT_BLOCK_CHARS
         and "\n" not in line
-        and not _WORD_RE.search(_LATEX_COMMAND_RE.sub("", line))
+        and not re.search(r"[A-Za-z]{2,}", _LATEX_COMMAND_RE.sub("", line))
     ):
         return normalize_answer(line)
     phrase = _answer_is(text)
