@@ -195,11 +195,11 @@ def _only_dollars(line: str) -> bool:
 
 
 def _from_plain_text(text: str) -> str | None:
-    """A text without math delimiters: the text itself when it is one short line of math (no prose:
-    `\\frac{10}{9}`, `1 000`), "the answer is X", "A: X", else the last number."""
+    """A text without math delimiters: the text itself when it is one line of math (no prose:
+    `\\frac{10}{9}`, `1 000`, a long expression), "the answer is X", "A: X", else the last number."""
     line = text.strip()
     if (
-        len(line) <= _SHORT_BLOCK_CHARS
+        len(line) <= MAX_ANSWER_CHARS
         and "\n" not in line
         and not re.search(r"[A-Za-z]{2,}", _LATEX_COMMAND_RE.sub("", line))
     ):
