@@ -5,7 +5,8 @@ r"""Rows/s of `r1 reward score --rewards accuracy` against the seed's accuracy r
 
 Prints the three numbers the rewards issue asks for: the speed-up over the seed on the mix (about 5,300
 GSM8K-style rows and 800 MATH rows), on the MATH rows alone, and the whole-process time of a small file;
-then the GSM8K rows alone for reference.
+then the GSM8K rows alone for reference, and real model outputs graded by people: the 267 cases of
+math-verify's regression suite (free-text model outputs, each with its gold and expected verdict).
 
 Builds realistic files from the real data in ../shared/data: GSM8K test problems (golds rewritten
 MATH-style, `... The answer is $\boxed{18}$.`, because the seed's LaTeX-only gold parsing gives every
@@ -139,6 +140,24 @@ def build_rows(rng: random.Random, gsm8k_per_problem: int, minerva_per_problem: 
     return rows
 
 
+def real_rows() -> list[dict]:
+    """Real model outputs graded by people: the 267 cases of math-verify's regression suite (tests/data/
+    math_verify_cases.json names the source and licence), each pred as the free text the model wrote,
+    its gold as the solution, the suite's expected verdict as the label (each row once: r1's verdict
+    cache would flatter it on repeats)."""
+    data = Path(__file__).resolve().parents[1] / "tests" / "data" / "math_verify_cases.json"
+    cases = json.loads(data.read_text(encoding="utf-8"))["cases"]
+    return [
+        {
+            "id": f"mv-{index}",
+            "completion": [{"role": "assistant", "content": case["pred"]}],
+            "solution": case["gold"],
+            "label": float(case["expected"]),
+        }
+        for index, case in enumerate(cases)
+    ]
+
+
 def _last_boxed(text: str) -> str:
     start = text.rindex("\\boxed{") + len("\\boxed{")
     depth = 1
@@ -244,6 +263,9 @@ def main() -> None:
         ratios = {"mix": compare(mixed, Path(workdir), "gsm8k+minerva", args.repeat, args.workers)}
         ratios["MATH only"] = compare(minerva, Path(workdir), "minerva-only", args.repeat, args.workers)
         ratios["GSM8K only"] = compare(gsm8k, Path(workdir), "gsm8k-only", args.repeat, args.workers)
+        ratios["real outputs"] = compare(
+            real_rows(), Path(workdir), "real outputs (math-verify's suite)", args.repeat, args.workers
+        )
         small = small_file(gsm8k[:20], Path(workdir), "20 GSM8K-style rows", args.repeat, args.workers)
         small_math = small_file(minerva[:20], Path(workdir), "20 MATH rows", args.repeat, args.workers)
         print(

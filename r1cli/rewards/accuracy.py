@@ -1,9 +1,10 @@
 r"""Correctness rewards: `accuracy` (math-verify) and `cosine` (correctness scaled by length).
 
 The model's answer is cut out of the completion by `extract_model_answer` (`<answer>`, `\boxed{}`,
-`####`, "the answer is", "A:", else the last number) and the gold by `extract_gold_answer` (GSM8K
-`#### 18`, MATH `\boxed{}`, or a plain `18`); only those short strings reach math-verify, in worker
-processes with a hard timeout (`r1cli.rewards.verifier`). A gold with no final answer scores None, as
+`####`, the last math span or "final answer is $X$" for math-verify's own extraction, "the answer
+is", "A:", and only in a text without LaTeX the last number) and the gold by `extract_gold_answer`
+(GSM8K `#### 18`, MATH `\boxed{}`, or a plain `18`); only those short strings reach math-verify, in
+worker processes with a hard timeout (`r1cli.rewards.verifier`). A gold with no final answer scores None, as
 does a pair that runs past the timeout: GRPO leaves None out of the reward's mean.
 """
 

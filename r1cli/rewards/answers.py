@@ -16,11 +16,22 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from r1cli.rewards.latex_text import (
+    TAIL_CHARS,
+    boxed_run,
+    boxes,
+    has_math_marks,
+    single_span,
+    tail_for_extraction,
+)
+from r1cli.rewards.numbers import plain_number
+
 __all__ = [
     "answer_block",
     "completion_text",
     "extract_gold_answer",
     "extract_model_answer",
+    "final_answer",
     "last_boxed",
     "normalize_answer",
     "opens_think",
@@ -29,21 +40,30 @@ __all__ = [
 ]
 
 # Longest answer string kept: a final answer is short; anything longer is prose or garbage.
-MAX_ANSWER_CHARS = 1000
+MAX_ANSWER_CHARS = 2000
 # A gold without any marker (no `####`, no `\boxed`) is taken whole only when it is this short.
 MAX_PLAIN_GOLD_CHARS = 200
-_MAX_BOXED_TRIES = 8
-_MAX_BRACED_CHARS = 20_000
 
-_BOXED_RE = re.compile(r"\\(?:boxed|fbox)\b")
 _ANSWER_IS_RE = re.compile(
     r"(?:final answer|the answer|answer)\s*(?:is|:|=)\s*:?\s*(?P<ans>[^\n]+)", re.IGNORECASE
 )
+# "The final answer is $X$" after the last box: math-verify reads that one (as the model meant).
+_ANSWER_AFTER_BOX_RE = re.compile(r"(?i:final answer|answer)[^\n]{0,100}?(?<!\\)\$")
 _A_COLON_RE = re.compile(r"^\s*A:\s*(?P<ans>[^\n]+)", re.MULTILINE)
-_NUMBER_RE = re.compile(r"(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*/\s*\d+)?(?!\w)")
-_THOUSANDS_RE = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+# A number as written in prose: `1,234.5`, `1 000` (groups of three), `3/4`.
+# A number as written in prose: `1,234.5`, `1 000` (groups of three), `1000,99` (a decimal comma), `.4`,
+# `3/4`; units may follow (`1,000.99m²`), letters may not come before (`x2`).
+_NUMBER_RE = re.compile(
+    r"(?<![\w.])-?(?:[1-9]\d{0,2}(?:,\d{3})+(?![\d,])|[1-9]\d{0,2}(?: \d{3})+(?![\d.,])"
+    r"|\d+,\d+(?![\d,])|\d+|(?=\.\d))(?:\.\d+)?(?:\s*/\s*\d+)?(?![\d.]\d|/)"
+)
 _SENTENCE_END_RE = re.compile(r"\.(?=\s|$)")
 _WORD_RE = re.compile(r"(?<!\\)\b[A-Za-z]{3,}\b")
+_LATEX_COMMAND_RE = re.compile(r"\\[A-Za-z]+")
+_DOLLAR_RE = re.compile(r"(?<!\\)\$")
+_PLAIN_NUMBER_RE = re.compile(r"^-?(?:\d+(?:\.\d+)?|\.\d+)$")
+# A short `<answer>` block is the answer itself; a longer one is read like a whole completion.
+_SHORT_BLOCK_CHARS = 100
 
 
 def last_boxed(text: str) -> str | None:
@@ -52,13 +72,8 @@ def last_boxed(text: str) -> str | None:
     >>> last_boxed(r"a \boxed{1} then \boxed{\frac{3}{4}}")
     '\\frac{3}{4}'
     """
-    # Only the last few `\boxed`: a pathological text with thousands of unclosed ones stays linear.
-    starts = [match.end() for match in _BOXED_RE.finditer(text)][-_MAX_BOXED_TRIES:]
-    for start in reversed(starts):
-        content = _braced_after(text, start)
-        if content is not None:
-            return content
-    return None
+    found = boxes(text)
+    return found[-1].content if found else None
 
 
 def answer_block(text: str) -> str | None:
@@ -71,41 +86,17 @@ def answer_block(text: str) -> str | None:
     return text[start:] if end < 0 else text[start:end]
 
 
-def _braced_after(text: str, start: int) -> str | None:
-    """The balanced `{...}` group starting at `start` (spaces allowed before it), or `\\boxed 5`."""
-    i = start
-    while i < len(text) and text[i] == " ":
-        i += 1
-    if i >= len(text):
-        return None
-    if text[i] != "{":
-        # `\boxed 5` form: one token up to a space or `$`.
-        token = re.match(r"[^\s$]+", text[i:])
-        return token.group(0) if token and i > start else None
-    depth = 0
-    for j in range(i, min(len(text), i + _MAX_BRACED_CHARS)):
-        char = text[j]
-        if char == "\\":
-            continue
-        if char == "{" and text[j - 1] != "\\":
-            depth += 1
-        elif char == "}" and text[j - 1] != "\\":
-            depth -= 1
-            if depth == 0:
-                return text[i + 1 : j]
-    return None
-
-
 def _strip_delimiters(answer: str) -> str:
     answer = answer.strip()
     changed = True
     while changed and answer:
         changed = False
-        for left, right in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"), ("**", "**")):
-            if len(answer) > len(left) + len(right) and answer.startswith(left) and answer.endswith(right):
-                answer = answer[len(left) : -len(right)].strip()
-                changed = True
-        if answer.endswith((".", "。")):
+        span = single_span(answer)
+        if span is not None:
+            answer, changed = span, True
+        elif len(answer) > 4 and answer.startswith("**") and answer.endswith("**"):
+            answer, changed = answer[2:-2].strip(), True
+        if answer.endswith((".", "\u3002")):
             answer = answer[:-1].rstrip()
             changed = True
     return answer
@@ -116,35 +107,26 @@ def normalize_answer(answer: str) -> str:
 
     >>> normalize_answer(" $1,234.50$. ")
     '1234.50'
-    >>> normalize_answer(r"10{,}000")
-    '10000'
+    >>> normalize_answer(r"10{,}000"), normalize_answer(r"11,\! 111,\! 100"), normalize_answer("$1$ and $2$")
+    ('10000', '11111100', '$1$ and $2$')
     """
     answer = _strip_delimiters(answer)
-    answer = answer.replace("{,}", ",").replace(",\\!", ",").replace("\\!", "")
-    answer = re.sub(r"^\\?\$\s*(?=-?\d)", "", answer)  # currency: $18, \$18
-    answer = re.sub(r"^(-?)\\?\$\s*(?=\d)", r"\1", answer)  # -$5
-    if _THOUSANDS_RE.match(answer):
-        answer = answer.replace(",", "")
-    return answer.strip()
+    if not has_math_marks(answer):
+        answer = re.sub(r"^\\?\$\s*(?=-?\d)", "", answer)  # currency: $18, \$18
+        answer = re.sub(r"^(-?)\\?\$\s*(?=\d)", r"\1", answer)  # -$5
+    return plain_number(answer).strip()
 
 
 def _reduce_phrase(phrase: str) -> str:
     """`18 dollars` -> `18`: prose around a single number is dropped; math is kept as written."""
     phrase = normalize_answer(phrase)
-    boxed = last_boxed(phrase)
-    if boxed is not None:
-        return normalize_answer(boxed)
-    inline = re.findall(r"(?<!\\)\$([^$]+)\$", phrase)
-    if inline and _WORD_RE.search(phrase.replace(inline[-1], "")):
-        return normalize_answer(inline[-1])
     if "\\" in phrase or "^" in phrase or "{" in phrase:
         return phrase
     if _WORD_RE.search(phrase):
         numbers = _NUMBER_RE.findall(phrase)
         if len(numbers) == 1:
-            number = numbers[0].replace(" ", "")
             percent = re.search(re.escape(numbers[0]) + r"\s*(%|percent)", phrase)
-            return normalize_answer(number) + ("%" if percent else "")
+            return normalize_answer(numbers[0]) + ("%" if percent else "")
     return phrase
 
 
@@ -165,6 +147,94 @@ def _clip(answer: str | None) -> str | None:
         return None
     answer = answer.strip()
     return answer if answer and len(answer) <= MAX_ANSWER_CHARS else None
+
+
+def _from_boxes(text: str) -> str | None:
+    """A boxed answer: several boxes stating one answer stay together (as text for math-verify to read);
+    a "final answer is $X$" after the last box wins over it; else the last box's content. None: no box."""
+    found = boxes(text)
+    if not found:
+        return None
+    run = boxed_run(text)
+    if run is not None:
+        return run
+    if _ANSWER_AFTER_BOX_RE.search(text, found[-1].end):
+        return text[found[-1].start : found[-1].start + TAIL_CHARS]
+    # `$` inside a box closes and reopens math mode (`x_0 \\cos t+$ $\\dot{x}_0`): typesetting, not content.
+    return normalize_answer(_DOLLAR_RE.sub("", found[-1].content))
+
+
+def _from_math_text(text: str) -> str:
+    """A text with math in it and no box: one span is the answer itself; otherwise the text's end, with
+    its delimiters, for math-verify's LaTeX and expression extraction (its "final answer is $X$",
+    "answer: $X$" and last-expression rules), never a bare number picked out of LaTeX."""
+    span = single_span(text)
+    if span is not None:
+        number = normalize_answer(span)
+        return number if _PLAIN_NUMBER_RE.match(number) else text
+    line = text.strip()
+    if "\n" not in line and _only_dollars(line):
+        # One line of math and no words: `x_0 \\cos t+$ $\\dot{x}_0`, `$1$, $2$`; the `$` are typesetting.
+        return normalize_answer(_DOLLAR_RE.sub("", line))
+    phrase = _answer_is(text)
+    if phrase is not None and (not has_math_marks(phrase) or single_span(phrase) is not None):
+        reduced = _reduce_phrase(phrase)
+        if reduced and not _WORD_RE.search(_LATEX_COMMAND_RE.sub("", reduced)):
+            return reduced
+    anchors = list(_ANSWER_AFTER_BOX_RE.finditer(text))
+    if anchors and anchors[-1].start() < len(text) - TAIL_CHARS:
+        # The answer stated long before the end (notes trail after it): read from there.
+        return text[anchors[-1].start() : anchors[-1].start() + TAIL_CHARS]
+    return tail_for_extraction(text)
+
+
+def _only_dollars(line: str) -> bool:
+    """A line whose only math marks are `$` and which holds no words outside LaTeX commands."""
+    bare = _DOLLAR_RE.sub(" ", line)
+    return not has_math_marks(bare) and not _WORD_RE.search(_LATEX_COMMAND_RE.sub("", bare))
+
+
+def _from_plain_text(text: str) -> str | None:
+    """A text without math delimiters: the text itself when it is one line of math (no prose:
+    `\\frac{10}{9}`, `1 000`, a long expression), "the answer is X", "A: X", else the last number."""
+    line = text.strip()
+    if (
+        len(line) <= MAX_ANSWER_CHARS
+        and "\n" not in line
+        and not re.search(r"[A-Za-z]{2,}", _LATEX_COMMAND_RE.sub("", line))
+    ):
+        return normalize_answer(line)
+    phrase = _answer_is(text)
+    if phrase is None:
+        lines = _A_COLON_RE.findall(text)
+        phrase = _first_sentence(lines[-1]) if lines else None
+    if phrase is not None:
+        reduced = _reduce_phrase(phrase)
+        if reduced:
+            return reduced
+    numbers = _NUMBER_RE.findall(text[-20000:])
+    return normalize_answer(numbers[-1]) if numbers else None
+
+
+def final_answer(text: str) -> str | None:
+    r"""The final answer stated in a text (a completion, an `<answer>` block, a solution), or None.
+
+    In order: boxes (`\boxed{}`), `#### X`, then, in a text with math delimiters, the single math span or
+    the text's end for math-verify to read; in a plain text "the answer is X" / "A: X", else the last number.
+
+    >>> final_answer(r"so the probability is $\dfrac{1}{3}$.")
+    'so the probability is $\\dfrac{1}{3}$.'
+    >>> final_answer("It costs 1 000 dollars, not 999")
+    '999'
+    """
+    boxed = _from_boxes(text)
+    if boxed is not None:
+        return _clip(boxed)
+    if "####" in text:
+        return _clip(_reduce_phrase(text.rsplit("####", 1)[1].strip().split("\n", 1)[0]))
+    if has_math_marks(text):
+        return _clip(_from_math_text(text))
+    return _clip(_from_plain_text(text))
 
 
 def extract_gold_answer(text: str | int | float | None) -> str | None:
@@ -197,22 +267,26 @@ def extract_gold_answer(text: str | int | float | None) -> str | None:
     if "####" in text:
         tail = text.rsplit("####", 1)[1].strip().split("\n", 1)[0]
         return _clip(normalize_answer(tail))
-    boxed = last_boxed(text)
+    boxed = _from_boxes(text)
     if boxed is not None:
-        return _clip(normalize_answer(boxed))
+        return _clip(boxed)
     if "\n" not in text and len(text) <= MAX_PLAIN_GOLD_CHARS:
+        if has_math_marks(text):
+            return _clip(_from_math_text(text))
         phrase = _answer_is(text)
         return _clip(_reduce_phrase(phrase) if phrase else normalize_answer(text))
     phrase = _answer_is(text)
-    return _clip(_reduce_phrase(phrase)) if phrase else None
+    if phrase is None:
+        return None
+    return _clip(tail_for_extraction(text) if has_math_marks(phrase) else _reduce_phrase(phrase))
 
 
 def extract_model_answer(text: str | None) -> str | None:
     r"""The final answer in a model completion, or None.
 
-    In order: the last `<answer>...</answer>` block (its `\boxed{}` if any), else the last `\boxed{}`,
-    else `#### X`, else "the answer is X" / "Answer: X" / a line starting with "A: X", else the last
-    number in the text. Prose around a single number is dropped (`18 dollars` -> `18`).
+    The last `<answer>...</answer>` block when there is one (a short one is the answer itself, prose
+    around a single number dropped: `18 dollars` -> `18`), else the whole completion, read by
+    `final_answer`. An answer that still holds math delimiters is text for math-verify to read.
 
     >>> extract_model_answer(r"<think>...</think> <answer>\boxed{\frac{1}{2}}</answer>")
     '\\frac{1}{2}'
@@ -226,28 +300,18 @@ def extract_model_answer(text: str | None) -> str | None:
     if not isinstance(text, str) or not text.strip():
         return None
     inner = answer_block(text)
-    if inner is not None:
+    if inner is not None and inner.strip():
         inner = inner.strip()
-        if inner:
-            if "####" in inner:
-                inner = inner.rsplit("####", 1)[1]
+        if "####" in inner:
+            inner = inner.rsplit("####", 1)[1].strip()
+        if len(inner) <= _SHORT_BLOCK_CHARS and not has_math_marks(inner):
             phrase = _answer_is(inner)
-            return _clip(_reduce_phrase(phrase if phrase and len(inner) > len(phrase) + 3 else inner))
-    boxed = last_boxed(text)
-    if boxed is not None:
-        return _clip(normalize_answer(boxed))
-    if "####" in text:
-        return _clip(_reduce_phrase(text.rsplit("####", 1)[1].strip().split("\n", 1)[0]))
-    phrase = _answer_is(text)
-    if phrase is None:
-        lines = _A_COLON_RE.findall(text)
-        phrase = _first_sentence(lines[-1]) if lines else None
-    if phrase is not None:
-        reduced = _reduce_phrase(phrase)
-        if reduced:
-            return _clip(reduced)
-    numbers = _NUMBER_RE.findall(text[-20000:])
-    return _clip(normalize_answer(numbers[-1].replace(" ", ""))) if numbers else None
+            reduced = _reduce_phrase(phrase if phrase and len(inner) > len(phrase) + 3 else inner)
+            if not (_WORD_RE.search(reduced) and _NUMBER_RE.search(reduced)):
+                return _clip(reduced)
+            return _clip(_from_plain_text(inner))
+        return final_answer(inner)
+    return final_answer(text)
 
 
 def completion_text(completion: object) -> str:

@@ -22,8 +22,10 @@ from antlr4.atn.PredictionMode import PredictionMode
 from latex2sympy2_extended import NormalizationConfig
 from latex2sympy2_extended import latex2sympy2 as _latex2sympy2
 from math_verify import ExprExtractionConfig, LatexExtractionConfig, grader, parse, verify
-from sympy import Basic, Derivative, Eq, Expr, Integral, S, Subs, Symbol
+from sympy import Basic, Derivative, Eq, Expr, Float, Integral, S, Subs, Symbol
 from sympy.core.function import AppliedUndef
+
+from r1cli.rewards.latex_text import has_math_marks, single_span
 
 # math-verify warns once that its timeout is off: the verifier enforces it, so the note is noise.
 logging.getLogger("math_verify").setLevel(logging.ERROR)
@@ -35,6 +37,16 @@ _NORMALIZATION = NormalizationConfig(
 )
 _LATEX = [LatexExtractionConfig(normalization_config=_NORMALIZATION, boxed_match_priority=0)]
 _LATEX_OR_EXPR = [LatexExtractionConfig(normalization_config=_NORMALIZATION), ExprExtractionConfig()]
+# A piece of text still holding its math delimiters: read as math-verify reads a whole completion
+# (`compare_strings` in its tests: boxes first, then "final answer is", "answer:", the last expression).
+_FROM_TEXT = [
+    LatexExtractionConfig(normalization_config=_NORMALIZATION, boxed_match_priority=0),
+    ExprExtractionConfig(),
+]
+# Two or more numbers in a list (`19, 46, and 82`): a set, not "a number with words around it".
+_NUMBER_LIST_RE = re.compile(
+    r"\d\s*(?:,|\band\b|\bor\b)\s*(?:and\s+|or\s+)?-?\d|\\text\{\s*(?:and|or)\s*\}|,"
+)
 _PROSE_RE = re.compile(r"(?<![\\a-zA-Z])[A-Za-z]{3,}")
 _SCIENTIFIC_RE = re.compile(r"^(-?\d+(?:\.\d+)?)[eE]([+-]?\d+)$")
 
@@ -77,17 +89,45 @@ def parse_answer(answer: str) -> tuple:
     r"""Parse a short answer string (`18`, `\frac{1}{2}`, `x = 5`, `42 apples`) into math-verify's form,
     rates of change (`\frac{dx}{dt}`) as unknowns of their own (see _rates_as_symbols).
 
-    LaTeX-looking answers are parsed as the content of a `\boxed{}`; answers with prose in them go through
-    math-verify's own anchored extraction. Cached: golds and common answers repeat.
+    A piece of text that still holds math delimiters (`so $x = 1$`, `\boxed{1} and \boxed{2}`) is read by
+    math-verify's own LaTeX and expression extraction; a bare LaTeX-looking answer is parsed as the
+    content of a `\boxed{}`; one with prose in it goes through math-verify's anchored extraction.
+    Cached: golds and common answers repeat.
     """
     return tuple(_rates_as_symbols(item) for item in _parse(answer))
 
 
 def _parse(answer: str) -> list:
+    if has_math_marks(answer):
+        return _parse_text(answer)
+    return _parse_bare(answer)
+
+
+def _parse_text(text: str) -> list:
+    """A piece of text with its math delimiters, read by math-verify's extraction; what it extracts must
+    be whole: `$1 - \\frac{1}{\\mathrm{e}}$` gives math-verify the fragment `1 - \\frac{1}{` (that is, 1),
+    so that `1 + 1/e` would equal it. A fragment counts as nothing; a single span is then read bare."""
+    parsed = parse(text, _FROM_TEXT, parsing_timeout=None)
+    if len(parsed) == 2 and isinstance(parsed[1], str) and not _balanced(parsed[1]):
+        span = single_span(text)
+        return _parse_bare(span) if span else []
+    return parsed
+
+
+def _balanced(latex: str) -> bool:
+    depth = 0
+    for char in latex.replace("\\{", "").replace("\\}", ""):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _parse_bare(answer: str) -> list:
     scientific = _SCIENTIFIC_RE.match(answer)
     if scientific:
         answer = f"{scientific.group(1)} \\times 10^{{{int(scientific.group(2))}}}"
-    if _PROSE_RE.search(re.sub(r"\\[a-zA-Z]+", "", answer)):
+    if _PROSE_RE.search(re.sub(r"\\[a-zA-Z]+", "", answer)) and not _NUMBER_LIST_RE.search(answer):
         parsed = parse(answer, _LATEX_OR_EXPR, parsing_timeout=None)
         if _has_sympy(parsed):
             return parsed
@@ -297,11 +337,40 @@ def _solve_and_compare_gold_first(gold: object, pred: object, float_rounding: in
     return _SOLVE_AND_COMPARE(gold, pred, float_rounding, precision)
 
 
+_NUMERIC_EQ = grader.sympy_numeric_eq
+
+
+def _numeric_eq_or_rounded(a: object, b: object, float_rounding: int, numeric_precision: int) -> bool:
+    """math-verify's numeric equality, or a decimal that is an exact value rounded to 4 places
+    (`2.6667` for 8/3, inside intervals and matrices too), as graders with a relative tolerance accept."""
+    if _NUMERIC_EQ(a, b, float_rounding, numeric_precision):
+        return True
+    return _rounded_to_four_places(a, b) or _rounded_to_four_places(b, a)
+
+
+def _rounded_to_four_places(exact: object, decimal: object) -> bool:
+    """`decimal` is a Float within half a unit of the 4th place of `exact`, a number that 4 decimal places
+    cannot write (1/3, 8/3, sqrt(2): not 3/2, whose answer should be exact)."""
+    if not (isinstance(decimal, Float) and isinstance(exact, Expr) and exact.is_number):
+        return False
+    if isinstance(exact, Float):
+        return False
+    try:
+        if (exact * 10**4).is_integer:
+            return False
+        difference = abs(float(exact) - float(decimal))
+    except (TypeError, ValueError, ArithmeticError):
+        return False
+    return difference < 5e-5 and round(float(exact), 4) == round(float(decimal), 4)
+
+
 # Same verdicts, much faster on wrong symbolic answers. Only in the processes that import this module
 # (the verifier's workers); math-verify is pinned to 0.9, whose functions look these names up.
 grader.sympy_symbolic_eq = _symbolic_eq_after_numeric_check
 grader.solve = _solve
 grader.sympy_solve_and_compare = _solve_and_compare_gold_first
+# Different verdicts, on purpose: see _numeric_eq_or_rounded.
+grader.sympy_numeric_eq = _numeric_eq_or_rounded
 
 
 def judge(gold: str, answer: str | None) -> bool | None:
@@ -311,12 +380,20 @@ def judge(gold: str, answer: str | None) -> bool | None:
         return None
     if answer is None:
         return False
+    if _undefined(gold_parsed[0]):
+        return _squeeze(gold) == _squeeze(answer)
     answer_parsed = parse_answer(answer)
     if not answer_parsed:
         return False
     if not verify(list(gold_parsed), list(answer_parsed), timeout_seconds=None):
         return False
     return not _tiny_numbers_apart(gold_parsed[0], answer_parsed[0])
+
+
+def _undefined(gold: object) -> bool:
+    """A gold that parses to something undefined (`12:00` read as 12/0, `\\gamma^{2}` read as the gamma
+    function at its pole): every answer with the same flaw would "equal" it, so only the same writing does."""
+    return isinstance(gold, Basic) and gold.has(S.ComplexInfinity, S.NaN)
 
 
 def _tiny_numbers_apart(gold: object, answer: object) -> bool:

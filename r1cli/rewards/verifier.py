@@ -29,6 +29,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from r1cli.errors import R1Error
+from r1cli.rewards.numbers import decimal_comma_value
 
 __all__ = ["Verifier", "get_verifier", "number_value", "quick_judge"]
 
@@ -109,6 +110,8 @@ def quick_judge(gold: str, answer: str | None) -> bool | type[NotImplemented] | 
     if answer is not None and answer.strip() == gold.strip():
         return True
     gold_value = number_value(gold)
+    if answer is not None and _decimal_comma_equal(gold, answer, gold_value):
+        return True
     if gold_value is None:
         return NotImplemented
     if answer is None:
@@ -125,6 +128,21 @@ def quick_judge(gold: str, answer: str | None) -> bool | type[NotImplemented] | 
     if apart > largest / 1000 and (largest < Fraction(1, 100) or apart > Fraction(1, 100_000)):
         return False
     return NotImplemented
+
+
+def _decimal_comma_equal(gold: str, answer: str, gold_value: tuple[Fraction, bool] | None) -> bool:
+    r"""One side written with a decimal comma (`1,22`), the other with a point (`1.22`), same value.
+
+    >>> _decimal_comma_equal("1,22", "1.22", None), _decimal_comma_equal("1000.99", "1000,99", None)
+    (True, True)
+    """
+    gold_comma = decimal_comma_value(gold)
+    if gold_comma is not None:
+        answer_value = number_value(answer)
+        return answer_value is not None and answer_value[0] == gold_comma
+    answer_comma = decimal_comma_value(answer)
+    gold_value = gold_value if gold_value is not None else number_value(gold)
+    return answer_comma is not None and gold_value is not None and gold_value[0] == answer_comma
 
 
 def _worker_env() -> dict[str, str]:

@@ -9,6 +9,8 @@ import pytest
 
 MODULES = [
     "r1cli.rewards.answers",
+    "r1cli.rewards.latex_text",
+    "r1cli.rewards.numbers",
     "r1cli.rewards.format",
     "r1cli.rewards.accuracy",
     "r1cli.rewards.length",

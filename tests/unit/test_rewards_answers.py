@@ -36,7 +36,8 @@ from r1cli.rewards.answers import (
         (r"\boxed{10{,}000}", "10000"),
         ("18", "18"),
         (r"\frac{1}{2}", r"\frac{1}{2}"),
-        ("$x^2 + 1$", "x^2 + 1"),
+        ("$x^2 + 1$", "$x^2 + 1$"),  # kept whole: math-verify reads it as written
+        ("$12$", "12"),
         ("The answer is 42.", "42"),
         (27.0, "27"),
         (18, "18"),
