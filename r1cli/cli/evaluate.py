@@ -87,6 +87,7 @@ def eval_command(
 
     MODEL: a stage's output folder (full model or LoRA adapter), r1-tiny, or a hub id; several allowed.
     """
+    from r1cli.data.sources import FILE_TYPES
     from r1cli.evaluate import EvalSettings, evaluate
     from r1cli.files import atomic_write_text
     from r1cli.jsonl import atomic_write, check_output_path
@@ -96,6 +97,9 @@ def eval_command(
     models, overrides = split_positionals(ctx.args)
     if not models:
         raise R1Error("no MODEL given", hint="e.g. r1 eval runs/zero --data ../shared/data/gsm8k/test.jsonl")
+    for model in models:  # `--data a.jsonl b.jsonl` makes b.jsonl a MODEL
+        if Path(model).suffix.lower() in FILE_TYPES and Path(model).is_file():
+            raise R1Error(f"'{model}' is a data file, not a MODEL", hint="repeat --data for each file")
     runs = [
         (
             model,
