@@ -241,6 +241,13 @@ class RejectResult:
     mixed: int = 0
 
 
+def _item(prompt: Any) -> dict[str, Any]:
+    """What the rewards get of one problem: id, prompt (chat messages) and, where it has one, its gold."""
+    from r1cli.data.problems import gold_of
+
+    return {"id": prompt.id, "prompt": prompt.messages, **gold_of(prompt.row)}
+
+
 def run_reject(
     recipe: Recipe,
     output: Path,
@@ -256,8 +263,10 @@ def run_reject(
     generator: Any = None,
 ) -> RejectResult:
     """K samples per problem of the recipe's data.dataset, scored; the best accepted (or all) written."""
-    from r1cli.data.problems import gold_of, read_problems
+    from r1cli.data.problems import read_problems
     from r1cli.generation import generate_jsonl
+    from r1cli.rewards.custom import row_arguments, source_digests
+    from r1cli.rewards.registry import check_user_rewards
 
     if num_samples is not None and (isinstance(num_samples, bool) or num_samples < 1):
         raise R1Error(f"--num-samples = {num_samples}: must be at least 1")
@@ -275,16 +284,18 @@ def run_reject(
             f"no problem in {data_cfg['dataset']} has a gold answer, which {', '.join(needs)} needs",
             hint="give each row an `answer` or `solution`, or choose --rewards without accuracy",
         )
+    check_user_rewards(scorer.names, scorer.functions, row_arguments(_item(prompts[0])))
     summary = RejectSummary()
 
     def make_rows(prompt: Any, samples: list[Any]) -> list[dict[str, Any]]:
-        item = {"id": prompt.id, "prompt": prompt.messages, **gold_of(prompt.row)}
-        scored = score_samples(item, [s.text for s in samples], scorer, min_total)
+        scored = score_samples(_item(prompt), [s.text for s in samples], scorer, min_total)
         summary.add_problem(scored, min_total)
         return rows_to_write(scored, keep, keep_all, min_total)
 
+    sources = source_digests(scorer.names)  # the user's own reward files: a rerun needs them unchanged
     settings = {
         "rewards": scorer.names,
+        **({"reward_sources": sources} if sources else {}),
         "weights": scorer.weights,
         "min_total": min_total,
         "keep": "all" if keep_all else keep,

@@ -6,18 +6,21 @@
     weights = reward_weights(rewards_cfg)                # one float per function
     GRPOTrainer(..., reward_funcs=funcs, args=GRPOConfig(..., reward_weights=weights))
 
-Builders take the whole `[rewards]` table: configurable rewards read their `[rewards.<name>]` sub-table,
+A name with a colon is the user's own function (`module:function`, `path/file.py:function`: r1cli/rewards/
+custom.py), logged under the function's name. Builders take the whole `[rewards]` table: configurable rewards read their `[rewards.<name>]` sub-table,
 the correctness rewards its `timeout` and `workers`. Every built function's `__name__` is its registry
 name, which TRL logs as `rewards/<name>/mean`. Importing this module is cheap (no math-verify).
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from r1cli.errors import R1Error, did_you_mean
 from r1cli.rewards.accuracy import make_accuracy, make_cosine
+from r1cli.rewards.custom import check_call, is_reference, load_reward, logged_name
 from r1cli.rewards.format import (
     format_reward,
     make_reasoning_steps,
@@ -81,11 +84,14 @@ def check_reward_names(names: Sequence[str]) -> list[str]:
         raise R1Error("no reward functions given", hint=f"choose from: {', '.join(REWARD_NAMES)}")
     seen: set[str] = set()
     for name in names:
-        if name not in REWARD_BUILDERS:
+        if is_reference(str(name)):
+            name = logged_name(str(name))
+        elif name not in REWARD_BUILDERS:
             hint = did_you_mean(str(name), REWARD_NAMES) or f"known rewards: {', '.join(REWARD_NAMES)}"
+            hint += " (or your own: module:function, path/to/file.py:function)"
             raise R1Error(f"unknown reward function '{name}'", hint=hint)
         if name in seen:
-            raise R1Error(f"reward function '{name}' is listed twice")
+            raise R1Error(f"reward function '{name}' is listed twice (rewards are logged by name)")
         seen.add(name)
     return list(names)
 
@@ -97,14 +103,36 @@ def build_reward_functions(
     names = check_reward_names(rewards_cfg.get("functions", []) if names is None else names)
     functions = []
     for name in names:
-        function = REWARD_BUILDERS[name](rewards_cfg)
-        if getattr(function, "__name__", None) != name:
-            function = _renamed(function, name)
+        if is_reference(name):
+            function, logged = load_reward(name), logged_name(name)
+        else:
+            function, logged = REWARD_BUILDERS[name](rewards_cfg), name
+        if getattr(function, "__name__", None) != logged:
+            function = _renamed(function, logged)
         functions.append(function)
     return functions
 
 
+def check_user_rewards(
+    names: Sequence[str], functions: Sequence[RewardFunction], arguments: Mapping[str, Any]
+) -> None:
+    """Call each of the user's own rewards once with one real row's arguments (the built-in ones are
+    tested here): one line naming the reward if it fails, before any model loads."""
+    for name, function in zip(names, functions, strict=True):
+        if is_reference(name):
+            check_call(function, name, arguments)
+
+
 def _renamed(function: RewardFunction, name: str) -> RewardFunction:
+    if inspect.iscoroutinefunction(function):  # trl awaits async rewards: the wrapper must stay one
+
+        async def async_reward(*args: Any, **kwargs: Any) -> list[float | None]:
+            return await function(*args, **kwargs)
+
+        async_reward.__name__ = async_reward.__qualname__ = name
+        async_reward.__doc__ = function.__doc__
+        return async_reward
+
     def reward(*args: Any, **kwargs: Any) -> list[float | None]:
         return function(*args, **kwargs)
 

@@ -207,6 +207,7 @@ def score_file(
     from r1cli.rewards.registry import (
         NEEDS_SOLUTION,
         build_reward_functions,
+        check_user_rewards,
         reward_weights,
         verifier_settings,
     )
@@ -224,6 +225,8 @@ def score_file(
     if needs_solution:
         verifier = get_verifier(**verifier_settings(rewards_cfg))
     rows, skipped = read_rows(path, needs_solution=needs_solution, skip_bad=skip_bad)
+    if rows:
+        check_user_rewards(names, functions, reward_inputs(rows[:1]))
     if verifier is not None:  # workers import math-verify while the answers are cut out of the rows
         verifier.expect(gold_answer(row.get("solution")) for row in rows)
     outputs, stats = score_rows(rows, names, functions, [float(w) for w in weights])

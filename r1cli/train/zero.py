@@ -12,15 +12,19 @@ trainer's `checkpoint-*` directories.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
-from r1cli.console import note
+from r1cli.console import is_main_process, note
 from r1cli.errors import R1Error
+from r1cli.files import atomic_write_text
 from r1cli.prompting import system_prompt_of_dataset
 from r1cli.recipe import Recipe
 from r1cli.train.output import TrainResult, start_run, train_and_save
 
+# The digests of the user's own reward files (rewards.functions `file.py:f` or `module:f`) a run started with.
+REWARD_SOURCES_FILE = "reward_sources.json"
 # The recipe sections that decide what R1-Zero trains: a resumed run must keep them.
 TRAINED_SECTIONS = ("model", "tiny", "quantization", "lora", "data", "rewards", "grpo")
 
@@ -59,6 +63,32 @@ def _note_prepared_data(recipe: Recipe) -> None:
         )
 
 
+def check_reward_sources(output_dir: Path, names: list[str], *, resume: bool) -> dict[str, str]:
+    """The digests of the user's reward files; a resumed run refuses a file changed since it started."""
+    from r1cli.rewards.custom import source_digests
+    from r1cli.rundir import check_same_settings
+
+    digests = source_digests(names)
+    path = output_dir / REWARD_SOURCES_FILE
+    if resume and path.is_file():
+        check_same_settings(
+            json.loads(path.read_text(encoding="utf-8")),
+            digests,
+            output_dir,
+            message="--resume with reward code that changed since the run started",
+            hint="restore the file, or start a new run",
+        )
+    return digests
+
+
+def keep_reward_sources(output_dir: Path, digests: dict[str, str]) -> None:
+    """Write what check_reward_sources compares, once the run is set to start."""
+    path = output_dir / REWARD_SOURCES_FILE
+    if digests and is_main_process() and not path.exists():
+        output_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, json.dumps(digests, indent=2) + "\n")
+
+
 def with_rendered_prompts(dataset: Any, tokenizer: Any, template_kwargs: dict[str, Any] | None = None) -> Any:
     """Add `rendered_prompt`, each chat prompt as the chat template renders it for generation (as trl does).
 
@@ -89,7 +119,8 @@ def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
     from r1cli.data import load_prompt_dataset
     from r1cli.models import load_model, load_tokenizer, lora_config
     from r1cli.recipe.trl_config import build_trainer_config
-    from r1cli.rewards.registry import build_reward_functions, reward_weights
+    from r1cli.rewards.custom import row_arguments
+    from r1cli.rewards.registry import build_reward_functions, check_user_rewards, reward_weights
     from r1cli.train.callbacks import quiet_libraries, quiet_trainer_output
     from r1cli.train.reward_log import RewardRecorder, build_callbacks
 
@@ -110,7 +141,10 @@ def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
         raise R1Error(f"dataset '{recipe.get('data.dataset')}' has no training rows")
     dataset = with_rendered_prompts(dataset, tokenizer, config.chat_template_kwargs)
     recorder = RewardRecorder(names, weights)
-    reward_funcs = recorder.wrap(build_reward_functions(rewards_cfg, names))
+    functions = build_reward_functions(rewards_cfg, names)
+    check_user_rewards(names, functions, row_arguments(dataset["train"][0]))  # before the model loads
+    digests = check_reward_sources(output_dir, names, resume=checkpoint is not None)
+    reward_funcs = recorder.wrap(functions)
 
     model = load_model(
         recipe.tree, for_training=True, gradient_checkpointing=bool(config.activation_checkpointing)
@@ -125,6 +159,7 @@ def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
         callbacks=build_callbacks(recipe.section("logging"), recorder, output_dir),
     )
     quiet_trainer_output(trainer)
+    keep_reward_sources(output_dir, digests)
     return train_and_save(
         trainer,
         tokenizer,

@@ -137,3 +137,22 @@ def test_skip_bad_scores_the_rest_and_lists_what_it_skipped(tmp_path: Path) -> N
     assert "line 2: malformed JSON" in result.stderr
     assert "line 3: expected a JSON object, got an array" in result.stderr
     assert "2 skipped" in result.stderr
+
+
+def test_your_own_reward_from_a_file_scores_next_to_built_in_ones(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "checks.py").write_text(
+        "def says_four(completions, **kwargs):\n    return [1.0 if '4' in c else 0.0 for c in completions]\n"
+    )
+    path = rows_file(tmp_path, [{"id": "a", "completion": BEST}, {"id": "b", "completion": WORST}])
+    result = runner.invoke(app, ["reward", "score", str(path), "--rewards", "format,./checks.py:says_four"])
+    assert result.exit_code == 0, result.output
+    assert [row["rewards"] for row in scored(result.stdout)] == [
+        {"format": 1.0, "./checks.py:says_four": 1.0},
+        {"format": 0.0, "./checks.py:says_four": 0.0},
+    ]
+    missing = runner.invoke(app, ["reward", "score", str(path), "--rewards", "checks:nope"])
+    assert (
+        missing.exit_code == 1
+        and missing.stderr.strip() == "r1: error: reward 'checks:nope': checks has no attribute 'nope'"
+    )

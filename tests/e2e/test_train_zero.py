@@ -212,3 +212,33 @@ def test_trains_on_a_prepared_gsm8k_style_dataset(tmp_path: Path) -> None:
     import tomllib
 
     assert tomllib.loads((out / "recipe.toml").read_text())["data"]["dataset"] == str(prepared)
+
+
+def test_your_own_reward_trains_is_checked_before_the_model_and_pins_its_file(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    rewards = tmp_path / "my_rewards.py"
+    rewards.write_text(
+        "def short(completions, solution, **kwargs):\n"
+        "    return [1.0 - min(len(c[0]['content']), 64) / 64 for c in completions]\n"
+        "def needs_target(completions, target, **kwargs):\n"
+        "    return [float(t) for t in target]\n"
+    )
+    out = tmp_path / "zero"
+    base = ["train", "zero", "--output-dir", str(out), *FAST, "--grpo.lr_scheduler_type", "constant"]
+    bad = runner.invoke(app, [*base, "--rewards.functions", "[accuracy,my_rewards:needs_target]"])
+    assert bad.exit_code == 1
+    assert "reward 'my_rewards:needs_target' failed on the first row: TypeError" in bad.stderr
+    assert bad.stderr.count("\n") <= 2  # the error and its hint, nothing about loading a model
+
+    args = [*base, "--rewards.functions", "[accuracy,my_rewards:short]", "--grpo.save_steps", "1"]
+    first = runner.invoke(app, [*args, "--grpo.max_steps", "1"])
+    assert first.exit_code == 0, first.output
+    assert "rewards/short/mean" in _metrics(out)[-1] or "rewards/short/mean" in _metrics(out)[0]
+    assert json.loads((out / "reward_sources.json").read_text())["my_rewards:short"].startswith("sha256 ")
+
+    rewards.write_text(rewards.read_text() + "# edited after the run started\n")
+    resumed = runner.invoke(app, [*args, "--grpo.max_steps", "2", "--resume"])
+    assert resumed.exit_code == 1
+    assert "reward code that changed since the run started: my_rewards:short" in resumed.stderr
