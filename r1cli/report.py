@@ -23,6 +23,7 @@ from typing import Any
 from r1cli.errors import R1Error
 from r1cli.files import atomic_path, atomic_write_text
 from r1cli.jsonl import json_lines
+from r1cli.report_samples import read_samples, rises_of, sample_lines
 
 METRICS_FILE = "metrics.jsonl"  # written by r1cli.train.callbacks
 REPORT_FILE = "report.md"
@@ -299,6 +300,9 @@ def _run_lines(run: RunMetrics) -> list[str]:
         best = f"{_num(s.best)} ({s.best_step})" if s.best is not None else "-"
         lines.append(f"| {metric.key} | {_num(s.final)} ({s.final_step}) | {best} | {s.trend} |")
     lines.append("")
+    samples = read_samples(run.directory)
+    if samples:  # a GRPO run's completions.jsonl
+        lines += sample_lines(samples, rises_of(run.series))
     return lines
 
 

@@ -171,6 +171,7 @@ def logging_settings(logging_cfg: dict[str, Any]) -> dict[str, Any]:
         "trend_threshold": float(_setting(logging_cfg, "trend_threshold", 0.10, 0)),
         "examples_every": int(_setting(logging_cfg, "examples_every", 10, 0)),
         "keep_checkpoint_every": int(_setting(logging_cfg, "keep_checkpoint_every", 0, 0)),
+        "completions_per_step": int(_setting(logging_cfg, "completions_per_step", 8, 0)),
     }
 
 

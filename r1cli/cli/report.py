@@ -2,12 +2,14 @@
 
     r1 report runs/zero                                   # runs/zero/plots/*.png and runs/zero/report.md
     r1 report runs/zero runs/zero-lr2 --output runs/cmp   # one set of plots, a line per run
+    r1 report runs/zero --samples 5                       # and 5 of its completions, first to last
 
 The report's path goes to stdout, a summary table to stderr. Works on a run that is still training.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -31,6 +33,15 @@ def report(
             show_default=False,
         ),
     ] = None,
+    samples: Annotated[
+        int,
+        typer.Option(
+            "--samples",
+            "-n",
+            min=0,
+            help="Also print N completions of each GRPO run (completions.jsonl), spread first to last.",
+        ),
+    ] = 0,
 ) -> None:
     """Plots and a Markdown summary (report.md) of training runs, from their metrics.jsonl.
 
@@ -41,7 +52,23 @@ def report(
 
     result = write_report(run_dirs, output)
     _print_summary(result)
+    if samples:
+        _print_samples(result, samples)
     print(result.markdown)
+
+
+def _print_samples(result: Report, count: int) -> None:
+    """N of each run's kept completions on stderr, whole (stdout keeps the report's path alone)."""
+    from r1cli.report_samples import as_text, pick, read_samples
+
+    for run in result.runs:
+        kept = read_samples(run.directory)
+        if not kept:
+            print(
+                f"{run.name}: no completions.jsonl (only GRPO runs keep their completions)", file=sys.stderr
+            )
+        for sample in pick(kept, count):
+            print(as_text(sample), file=sys.stderr)
 
 
 def _print_summary(result: Report) -> None:

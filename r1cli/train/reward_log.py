@@ -7,12 +7,14 @@
 
 The recorder sees every completion the wrapped reward functions score. With it, each step's
 summary and metrics.jsonl line carry per-reward statistics (`r1.train.callbacks`), and the
-`[logging]` section adds reward-trend alerts (`trend_window`, `trend_threshold`) and, every
-`examples_every` steps, the best and worst completion with their reward breakdown.
+`[logging]` section adds reward-trend alerts (`trend_window`, `trend_threshold`), every
+`examples_every` steps the best and worst completion with their reward breakdown, and
+`completions_per_step` completions of each logging step in completions.jsonl.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,17 +23,20 @@ from rich.console import Console
 from rich.text import Text
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
+from r1cli.console import note
 from r1cli.train.callbacks import (
     MetricsLogCallback,
     above_progress_bar,
     display_settings,
     is_train_step,
     trainer_callbacks,
+    trim_metrics_file,
 )
+from r1cli.train.completions_log import BATCH_KEYS, COMPLETIONS_FILE, batch_rows
 from r1cli.train.stats import Example, RewardRecorder
 from r1cli.train.summary import as_number, render_examples_panel, render_examples_text
 
-__all__ = ["RewardRecorder", "build_callbacks"]
+__all__ = ["RewardRecorder", "attach_trainer", "build_callbacks"]
 
 
 class RewardTrendCallback(TrainerCallback):
@@ -143,6 +148,41 @@ class ExamplesCallback(TrainerCallback):
             print(render_examples_text(title, self.best, self.worst), file=sys.stderr, flush=True)
 
 
+class CompletionsLogCallback(TrainerCallback):
+    """Appends a sample of each logging step's completions to completions.jsonl, with trl's rewards and
+    advantages (r1cli/train/completions_log.py); continues from the checkpoint on resume."""
+
+    def __init__(self, output_dir: str | Path, per_step: int, weights: list[float]):
+        self.path = Path(output_dir) / COMPLETIONS_FILE
+        self.per_step, self.weights = per_step, weights
+        self.trainer: Any = None
+
+    def attach(self, trainer: Any) -> None:
+        """The trainer whose generation batch is read (callbacks are not handed the trainer)."""
+        self.trainer = trainer
+
+    def on_train_begin(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs):
+        if state.is_world_process_zero:
+            trim_metrics_file(self.path, state.global_step)
+
+    def on_log(
+        self, args: TrainingArguments, state: TrainerState, control: TrainerControl, logs=None, **kwargs
+    ):
+        if not logs or not is_train_step(logs) or not state.is_world_process_zero or self.trainer is None:
+            return
+        # trl keeps the latest generation batch for its own completion logging (a private attribute:
+        # if a trl release drops it, the file is off and r1 says so once, instead of failing the run).
+        batch = getattr(self.trainer, "_logs", None)
+        if not isinstance(batch, dict) or not set(batch) >= BATCH_KEYS:
+            note(f"{COMPLETIONS_FILE} is not written: this trl keeps no generation batch to read", once=True)
+            self.trainer = None
+            return
+        rows = batch_rows(batch, state.global_step, self.per_step, self.weights)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as out:
+            out.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+
+
 def build_callbacks(
     logging_cfg: dict[str, Any], recorder: RewardRecorder, output_dir: str | Path
 ) -> list[TrainerCallback]:
@@ -159,4 +199,13 @@ def build_callbacks(
         )
     if settings["examples_every"] > 0:
         extras.append(ExamplesCallback(metrics, settings["examples_every"], rich=settings["rich"]))
+    if settings["completions_per_step"] > 0:
+        extras.append(CompletionsLogCallback(output_dir, settings["completions_per_step"], recorder.weights))
     return [metrics, *extras, *rest]
+
+
+def attach_trainer(callbacks: list[TrainerCallback], trainer: Any) -> None:
+    """Hand the trainer to the callbacks that read its generation batch (completions.jsonl)."""
+    for callback in callbacks:
+        if isinstance(callback, CompletionsLogCallback):
+            callback.attach(trainer)

@@ -122,7 +122,7 @@ def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
     from r1cli.rewards.custom import row_arguments
     from r1cli.rewards.registry import build_reward_functions, check_user_rewards, reward_weights
     from r1cli.train.callbacks import quiet_libraries, quiet_trainer_output
-    from r1cli.train.reward_log import RewardRecorder, build_callbacks
+    from r1cli.train.reward_log import RewardRecorder, attach_trainer, build_callbacks
 
     quiet_libraries()
     rewards_cfg = recipe.section("rewards")
@@ -149,6 +149,7 @@ def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
     model = load_model(
         recipe.tree, for_training=True, gradient_checkpointing=bool(config.activation_checkpointing)
     )
+    callbacks = build_callbacks(recipe.section("logging"), recorder, output_dir)
     trainer = GRPOTrainer(
         model=model,
         reward_funcs=reward_funcs,
@@ -156,8 +157,9 @@ def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
         train_dataset=dataset["train"],
         processing_class=tokenizer,
         peft_config=lora_config(recipe.tree),
-        callbacks=build_callbacks(recipe.section("logging"), recorder, output_dir),
+        callbacks=callbacks,
     )
+    attach_trainer(callbacks, trainer)
     quiet_trainer_output(trainer)
     keep_reward_sources(output_dir, digests)
     return train_and_save(

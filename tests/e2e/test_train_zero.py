@@ -56,6 +56,17 @@ def test_tiny_recipe_trains_saves_and_the_model_generates(tmp_path: Path) -> Non
     assert "rewards/accuracy/mean" in metrics[-1] and "rewards/format/mean" in metrics[-1]
     assert "rewards/accuracy/mean" in (out / "README.md").read_text()
 
+    # The generated text, kept: 8 completions a step with trl's rewards and advantages.
+    kept = [json.loads(line) for line in (out / "completions.jsonl").read_text().splitlines()]
+    assert [row["step"] for row in kept] == [1] * 8 + [2] * 8 + [3] * 8
+    for row in kept:
+        assert set(row) == {"step", "prompt", "completion", "rewards", "reward", "advantage"}
+        assert row["prompt"].startswith("What is") and isinstance(row["completion"], str)
+        assert list(row["rewards"]) == ["accuracy", "format", "tag_count"]  # the recipe's, weights all 1
+        assert row["reward"] == pytest.approx(sum(v or 0.0 for v in row["rewards"].values()))
+        assert isinstance(row["advantage"], float)
+    assert any(row["advantage"] != 0 for row in kept) or len({row["reward"] for row in kept}) == 1
+
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     model = AutoModelForCausalLM.from_pretrained(out)
@@ -146,6 +157,9 @@ def test_sigkill_then_resume_ends_at_the_planned_step(tmp_path: Path) -> None:
     assert state["global_step"] == 8
     assert all((out / f"checkpoint-{step}").is_dir() for step in (2, 4, 6, 8))
     assert (out / "model.safetensors").exists()
+    # completions.jsonl went on from the checkpoint: each step's sample once, none lost or doubled.
+    steps = [json.loads(line)["step"] for line in (out / "completions.jsonl").read_text().splitlines()]
+    assert steps == sorted(steps) and {s: steps.count(s) for s in set(steps)} == {s: 8 for s in range(1, 9)}
 
 
 @pytest.mark.skipif(

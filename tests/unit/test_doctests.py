@@ -22,6 +22,10 @@ MODULES = [
     "r1cli.data.synthetic",
     "r1cli.data.problems",
     "r1cli.generation",
+    "r1cli.prompting",
+    "r1cli.rewards.custom",
+    "r1cli.train.completions_log",
+    "r1cli.report_samples",
 ]
 
 

@@ -157,3 +157,46 @@ def test_docstring_examples():
     import r1cli.report
 
     assert doctest.testmod(r1cli.report).failed == 0
+
+
+def _write_completions(directory: Path, steps: int, tail: str = "") -> None:
+    lines = []
+    for step in range(1, steps + 1):
+        for index, right in enumerate([step > steps // 2, False]):
+            completion = f"<think>step {step}</think><answer>{'5' if right else '7'}</answer>"
+            rewards = {"accuracy": 1.0 if right else 0.0, "format": 1.0}
+            row = {"step": step, "prompt": f"What is 2 + {index + 2}?", "completion": completion}
+            lines.append(
+                {**row, "rewards": rewards, "reward": sum(rewards.values()), "advantage": 0.5 - index}
+            )
+    (directory / "completions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines) + tail)
+
+
+def test_a_grpo_report_shows_best_and_worst_samples_per_stage_and_when_rewards_rose(tmp_path):
+    run = _write_run(tmp_path / "zero", _grpo_rows(6, slope=0.1))
+    _write_completions(run, 6, tail='{"step": 7, "prom')  # a line torn by a run that is still writing
+    text = write_report([run]).markdown.read_text()
+    assert "- accuracy first rose (+0.1 over its first value) at step 2" in text
+    assert "- format never rose by 0.1 over its first value" in text
+    for stage, steps in (("early", "1-2"), ("middle", "3-4"), ("late", "5-6")):
+        assert f"**{stage}** (4 samples, steps {steps})" in text
+    late = text.split("**late**")[1]
+    assert "best: step 4" not in late and "reward 2.00 (accuracy 1.00, format 1.00)" in late
+    assert "`<think>step 5</think><answer>5</answer>`" in late
+
+
+def test_report_samples_prints_them_on_stderr_and_keeps_stdout_for_the_path(tmp_path):
+    from typer.testing import CliRunner
+
+    from r1cli.cli.main import app
+
+    run = _write_run(tmp_path / "zero", _grpo_rows(6))
+    _write_completions(run, 6)
+    result = CliRunner().invoke(app, ["report", str(run), "--samples", "3"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == str(run / "report.md")
+    shown = [line for line in result.stderr.splitlines() if line.startswith("--- step")]
+    assert [line.split(",")[0] for line in shown] == ["--- step 1", "--- step 4", "--- step 6"]
+    sft = _write_run(tmp_path / "sft", [{"step": 1, "loss": 1.0, "mean_token_accuracy": 0.5}])
+    plain = CliRunner().invoke(app, ["report", str(sft), "--samples", "2"])
+    assert plain.exit_code == 0 and "no completions.jsonl" in plain.stderr
