@@ -158,6 +158,25 @@ def real_rows() -> list[dict]:
     ]
 
 
+def tora_rows() -> list[dict]:
+    """Real chain-of-thought outputs graded by their authors: ToRA-70B and ToRA-Code-34B on the first 400
+    GSM8K test problems (benchmarks/data/README.md names the source, commit, licence and how the labels
+    were recovered). The completion is the model's whole output (program, its output, the sentence with
+    the boxed answer); the gold goes in as `\\boxed{gold}`, so that both sides parse it."""
+    data = Path(__file__).resolve().parent / "data" / "tora_gsm8k_outputs.jsonl"
+    rows = [json.loads(line) for line in data.read_text(encoding="utf-8").splitlines()]
+    return [
+        {
+            "id": row["id"],
+            "completion": [{"role": "assistant", "content": row["completion"]}],
+            "solution": f"The answer is $\\boxed{{{row['gt'].replace(',', '')}}}$.",
+            "label": row["label"],
+            "pred": row["pred"],
+        }
+        for row in rows
+    ]
+
+
 def _last_boxed(text: str) -> str:
     start = text.rindex("\\boxed{") + len("\\boxed{")
     depth = 1
@@ -178,7 +197,7 @@ def _timed(command: list[str]) -> float:
 
 
 def _write(rows: list[dict], path: Path) -> None:
-    lines = (json.dumps({k: v for k, v in r.items() if k != "label"}) + "\n" for r in rows)
+    lines = (json.dumps({k: v for k, v in r.items() if k not in ("label", "pred")}) + "\n" for r in rows)
     path.write_text("".join(lines), encoding="utf-8")
 
 
@@ -188,7 +207,9 @@ def _r1_command(data: Path, out: Path, workers: int) -> list[str]:
     return [*command, "--rewards.workers", str(workers)]
 
 
-def compare(rows: list[dict], workdir: Path, label: str, repeat: int, workers: int) -> float:
+def compare(
+    rows: list[dict], workdir: Path, label: str, repeat: int, workers: int, show_disagreements: bool = False
+) -> float:
     """Time both sides on `rows`, print the comparison; returns the speed-up."""
     data = workdir / f"{label}.jsonl"
     _write(rows, data)
@@ -224,7 +245,24 @@ def compare(rows: list[dict], workdir: Path, label: str, repeat: int, workers: i
         f"agree with the labels: r1 {sum(o == t for o, t in zip(ours, labels, strict=True))}/{n}, "
         f"seed {sum(s == t for s, t in zip(seed, labels, strict=True))}/{n}"
     )
+    if show_disagreements:
+        _print_disagreements(rows, seed, ours)
     return seed_s / r1_s
+
+
+def _print_disagreements(rows: list[dict], seed: list[float], ours: list[float | None]) -> None:
+    """One line per row where r1 differs from the label (and where the seed does, when those are few),
+    with what a reader needs to judge who is right: the gold, the label's own extracted answer when the
+    source has one, and the end of the text."""
+    r1_wrong = [(row, s, o) for row, s, o in zip(rows, seed, ours, strict=True) if o != row["label"]]
+    seed_wrong = [(row, s, o) for row, s, o in zip(rows, seed, ours, strict=True) if s != row["label"]]
+    listed = r1_wrong + [case for case in seed_wrong if case[2] == case[0]["label"]]
+    print(f"rows where r1 differs from the label: {len(r1_wrong)}; the seed: {len(seed_wrong)}")
+    for row, s, o in r1_wrong if len(seed_wrong) > 20 else listed:
+        tail = row["completion"][0]["content"][-90:].replace("\n", " | ")
+        pred = f" label's pred {row['pred']!r};" if "pred" in row else ""
+        gold = row["solution"][-40:]
+        print(f"  {row['id']}: label {row['label']} r1 {o} seed {s}; gold {gold!r};{pred} ...{tail!r}")
 
 
 def small_file(rows: list[dict], workdir: Path, label: str, repeat: int, workers: int) -> float:
@@ -252,27 +290,34 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs per side; the fastest counts")
     parser.add_argument("--workers", type=int, default=0, help="r1 worker processes (0 = one per core)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--real-only", action="store_true", help="only the real model outputs")
     args = parser.parse_args()
     if args.baseline:
         run_baseline(*args.baseline)
         return
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as workdir:
-        mixed = build_rows(rng, args.gsm8k_per_problem, args.minerva_per_problem)
-        gsm8k, minerva = ([r for r in mixed if r["id"].startswith(s)] for s in ("gsm8k", "minerva"))
-        ratios = {"mix": compare(mixed, Path(workdir), "gsm8k+minerva", args.repeat, args.workers)}
-        ratios["MATH only"] = compare(minerva, Path(workdir), "minerva-only", args.repeat, args.workers)
-        ratios["GSM8K only"] = compare(gsm8k, Path(workdir), "gsm8k-only", args.repeat, args.workers)
-        ratios["real outputs"] = compare(
-            real_rows(), Path(workdir), "real outputs (math-verify's suite)", args.repeat, args.workers
+        ratios = {}
+        if not args.real_only:
+            mixed = build_rows(rng, args.gsm8k_per_problem, args.minerva_per_problem)
+            gsm8k, minerva = ([r for r in mixed if r["id"].startswith(s)] for s in ("gsm8k", "minerva"))
+            ratios["mix"] = compare(mixed, Path(workdir), "gsm8k+minerva", args.repeat, args.workers)
+            ratios["MATH only"] = compare(minerva, Path(workdir), "minerva-only", args.repeat, args.workers)
+            ratios["GSM8K only"] = compare(gsm8k, Path(workdir), "gsm8k-only", args.repeat, args.workers)
+        ratios["ToRA GSM8K outputs"] = compare(
+            tora_rows(), Path(workdir), "real outputs (ToRA on GSM8K)", args.repeat, args.workers, True
         )
-        small = small_file(gsm8k[:20], Path(workdir), "20 GSM8K-style rows", args.repeat, args.workers)
-        small_math = small_file(minerva[:20], Path(workdir), "20 MATH rows", args.repeat, args.workers)
-        print(
-            f"\nSUMMARY (load {os.getloadavg()[0]:.1f}): speed-up over the seed "
-            + ", ".join(f"{name} {ratio:.2f}x" for name, ratio in ratios.items())
-            + f"; small file {small:.2f} s (GSM8K-style), {small_math:.2f} s (MATH, imports math-verify)"
+        ratios["math-verify suite"] = compare(
+            real_rows(), Path(workdir), "real outputs (math-verify's suite)", args.repeat, args.workers, True
         )
+        summary = ", ".join(f"{name} {ratio:.2f}x" for name, ratio in ratios.items())
+        if not args.real_only:
+            small = small_file(gsm8k[:20], Path(workdir), "20 GSM8K-style rows", args.repeat, args.workers)
+            small_math = small_file(minerva[:20], Path(workdir), "20 MATH rows", args.repeat, args.workers)
+            summary += (
+                f"; small file {small:.2f} s (GSM8K-style), {small_math:.2f} s (MATH, imports math-verify)"
+            )
+        print(f"\nSUMMARY (load {os.getloadavg()[0]:.1f}): speed-up over the seed {summary}")
 
 
 if __name__ == "__main__":

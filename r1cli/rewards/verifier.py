@@ -37,6 +37,8 @@ __all__ = ["Verifier", "get_verifier", "number_value", "quick_judge"]
 _NUMBER_RE = re.compile(
     r"^(-?)(?:(\d+(?:\.\d+)?)[eE]([+-]?\d+)|(\d+(?:\.\d*)?|\.\d+)|\\[dt]?frac\{(\d+)\}\{(\d+)\})$"
 )
+# A whole, non-negative percentage: math-verify reads `-5\%` and `12.5\%` by other rules, left to it.
+_PERCENT_RE = re.compile(r"^(\d{1,6})\s*\\?%$")
 _MAX_EXPONENT = 400
 # Pairs sent to a worker in one message; small enough that a killed worker loses little work.
 _BATCH = 8
@@ -118,7 +120,7 @@ def quick_judge(gold: str, answer: str | None) -> bool | type[NotImplemented] | 
         return False
     answer_value = number_value(answer)
     if answer_value is None:
-        return NotImplemented
+        return _percent_judge(gold, gold_value, answer)
     (a, a_exact), (b, b_exact) = gold_value, answer_value
     if a == b:
         return True
@@ -126,6 +128,29 @@ def quick_judge(gold: str, answer: str | None) -> bool | type[NotImplemented] | 
         return False
     apart, largest = abs(a - b), max(abs(a), abs(b))
     if apart > largest / 1000 and (largest < Fraction(1, 100) or apart > Fraction(1, 100_000)):
+        return False
+    return NotImplemented
+
+
+def _percent_judge(gold: str, gold_value: tuple[Fraction, bool], answer: str) -> bool | type[NotImplemented]:
+    r"""A whole percentage (`20\%`, `20%`, `20 \%`) against a plain gold, as math-verify judges it: equal
+    to its hundredth (0.2) and, when the gold is exact (an integer or a fraction, not `20.0`), to its
+    number (20). Saves GSM8K-style files with an odd percentage a worker start (a second or more).
+
+    >>> _percent_judge("20", (Fraction(20), True), "20\\%"), _percent_judge("0.2", (Fraction(1, 5), False), "20%")
+    (True, True)
+    >>> _percent_judge("20.0", (Fraction(20), False), "20\\%"), _percent_judge("25", (Fraction(25), True), "40\\%")
+    (False, False)
+    """
+    match = _PERCENT_RE.match(answer)
+    if not match:
+        return NotImplemented
+    number = int(match.group(1))
+    whole = quick_judge(gold, str(number)) if gold_value[1] else False
+    hundredth = quick_judge(gold, f"\\frac{{{number}}}{{100}}")
+    if whole is True or hundredth is True:
+        return True
+    if whole is False and hundredth is False:
         return False
     return NotImplemented
 

@@ -123,6 +123,24 @@ def test_quick_judge_agrees_with_math_verify_on_plain_numbers() -> None:
     assert quick_judge("5", None) is False
 
 
+def test_quick_judge_reads_whole_percentages_as_math_verify_does() -> None:
+    """`20\\%` equals 20 and 0.2 for math-verify, but not the decimal gold 20.0; whole percentages against
+    plain golds (real GSM8K outputs write them) are decided here with exactly its verdicts."""
+    decided = 0
+    for number in [0, 1, 5, 10, 20, 25, 33, 40, 50, 99, 100, 150, 12345]:
+        golds = [str(number), f"{number}.0", f"{number / 100:g}", str(number + 1), f"{number / 10:g}"]
+        golds += [rf"\frac{{{number}}}{{100}}", f"{number / 100 + 1e-7:.7f}", f"{number}.5", "0.333333"]
+        for gold in golds:
+            for answer in [f"{number}\\%", f"{number}%", f"{number} \\%"]:
+                quick = quick_judge(gold, answer)
+                if quick is not NotImplemented:
+                    decided += 1
+                    assert quick == judge(gold, answer), (gold, answer)
+    assert decided > 300
+    assert quick_judge("12.5", r"12.5\%") is NotImplemented  # math-verify: False, by rules of its own
+    assert quick_judge("-5", r"-5\%") is NotImplemented
+
+
 def test_quick_judge_never_contradicts_math_verify_near_rounding_edges() -> None:
     """Golds from GSM8K and Minerva, answers nudged by 10^-1 .. 10^-8 relatively and absolutely, written
     as decimals and in scientific notation: every verdict decided without sympy is math-verify's."""
