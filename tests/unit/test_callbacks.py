@@ -30,7 +30,13 @@ from r1cli.train.callbacks import (
     quiet_trainer_output,
     trainer_callbacks,
 )
-from r1cli.train.reward_log import ExamplesCallback, RewardRecorder, RewardTrendCallback, build_callbacks
+from r1cli.train.reward_log import (
+    CompletionsLogCallback,
+    ExamplesCallback,
+    RewardRecorder,
+    RewardTrendCallback,
+    build_callbacks,
+)
 
 GOOD = "<think>\nStep 1: 2 + 2 = 4\nStep 2: check it\n</think>\n<answer>\n4\n</answer>"
 BAD = "The answer is 5 because I think so."
@@ -40,6 +46,7 @@ LOGGING = {
     "trend_window": 2,
     "trend_threshold": 0.10,
     "keep_checkpoint_every": 0,
+    "completions_per_step": 0,
 }
 
 
@@ -418,6 +425,7 @@ def test_build_callbacks_order_and_bad_settings(tmp_path: Path) -> None:
         MetricsLogCallback,
         RewardTrendCallback,
         ExamplesCallback,
+        CompletionsLogCallback,  # logging.completions_per_step defaults to 8
     ]
     with pytest.raises(R1Error, match=r"logging\.trend_window"):
         build_callbacks({"trend_window": -1}, recorder, tmp_path)
