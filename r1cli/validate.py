@@ -128,27 +128,38 @@ def _check_vllm(recipe: Recipe) -> None:
         )
 
 
-# Optional packages a recipe switch needs: (key, value that needs it, module, pip name).
-OPTIONAL_PACKAGES = (
-    ("grpo.use_vllm", True, "vllm", "vllm"),
-    ("grpo.report_to", "wandb", "wandb", "wandb"),
-    ("grpo.report_to", "tensorboard", "tensorboard", "tensorboard"),
-    ("sft.report_to", "wandb", "wandb", "wandb"),
-    ("sft.report_to", "tensorboard", "tensorboard", "tensorboard"),
-)
+# Optional packages a recipe switch needs: (key, value that needs it, modules (any one), pip name).
+OPTIONAL_PACKAGES = (("grpo.use_vllm", True, ("vllm",), "vllm"),)
+# Experiment trackers a trainer section's `report_to` may name: the modules transformers needs (any
+# one), and what to install. "all" and "none" name no tracker of their own.
+TRACKERS = {
+    "tensorboard": (("tensorboard", "tensorboardX"), "tensorboard"),
+    "wandb": (("wandb",), "wandb"),
+    "trackio": (("trackio",), "trackio"),
+    "mlflow": (("mlflow",), "mlflow"),
+    "comet_ml": (("comet_ml",), "comet_ml"),
+    "clearml": (("clearml",), "clearml"),
+    "swanlab": (("swanlab",), "swanlab"),
+    "dvclive": (("dvclive",), "dvclive"),
+}
 
 
 def _check_optional_packages(recipe: Recipe, section: str) -> None:
+    """Each package a switch of `section` needs is installed: vLLM, and every tracker `report_to` names."""
     import importlib.util
 
-    for key, wanted, module, package in OPTIONAL_PACKAGES:
-        if not key.startswith(f"{section}."):
-            continue
+    needed = [entry for entry in OPTIONAL_PACKAGES if entry[0].startswith(f"{section}.")]
+    report_to = recipe.get(f"{section}.report_to")
+    for tracker in report_to if isinstance(report_to, list) else [report_to]:
+        if tracker in TRACKERS:
+            needed.append((f"{section}.report_to", tracker, *TRACKERS[tracker]))
+    for key, wanted, modules, package in needed:
         value = recipe.get(key)
         chosen = wanted in value if isinstance(value, list) else value == wanted
-        if chosen and importlib.util.find_spec(module) is None:
+        if chosen and not any(importlib.util.find_spec(module) for module in modules):
             raise R1Error(
-                f"{_where(recipe, key)} needs the '{package}' package", hint=f"pip install {package}"
+                f"{_where(recipe, key)} needs the '{package}' package (not installed)",
+                hint=f"pip install {package}",
             )
 
 
@@ -295,6 +306,8 @@ def validate_recipe(recipe: Recipe, stage: str | None = None) -> Recipe:
         check(recipe)
     if section := trainer_section(stage):
         _check_trainer(recipe, section)
+    if stage == "distill":  # `--method logits` trains with [distill] (traces with [sft])
+        _check_optional_packages(recipe, "distill")
     if _check_model in STAGE_CHECKS[stage]:
         _fit_precision(recipe)
         _fit_device(recipe)

@@ -191,15 +191,23 @@ def test_shipped_accelerate_configs_load(name: str, kind: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("args", "module"), [(["--grpo.use_vllm", "true"], "vllm"), (["--grpo.report_to", "wandb"], "wandb")]
+    ("args", "module", "stage"),
+    [
+        (["--grpo.use_vllm", "true"], "vllm", "zero"),
+        (["--grpo.report_to", "wandb"], "wandb", "zero"),
+        (["--sft.report_to", "[tensorboard,trackio]"], "trackio", "sft"),
+        (["--distill.report_to", "mlflow"], "mlflow", "distill"),
+    ],
 )
-def test_switches_that_need_a_missing_package(args: list[str], module: str) -> None:
+def test_switches_that_need_a_missing_package(args: list[str], module: str, stage: str) -> None:
     import importlib.util
 
     if importlib.util.find_spec(module) is not None:
         pytest.skip(f"{module} is installed here")
-    with pytest.raises(R1Error, match=f"needs the '{module}' package.*pip install {module}"):
-        _load(*args)
+    with pytest.raises(
+        R1Error, match=f"needs the '{module}' package \\(not installed\\).*pip install {module}"
+    ):
+        validate_recipe(load_recipe(None, None, args, stage=stage, environ={}))
 
 
 @pytest.mark.parametrize("value", ["0", "0.0", "0.2", "200", "-1", "1.5", "2.0"])
