@@ -86,6 +86,8 @@ def eval_command(
     """Accuracy of models on held-out problems: pass@1, maj@n, pass@k, format rate, length, truncation.
 
     MODEL: a stage's output folder (full model or LoRA adapter), r1-tiny, or a hub id; several allowed.
+
+    Example: r1 eval runs/sft2 --data ../shared/data/gsm8k/test.jsonl --limit 200
     """
     from r1cli.data.sources import FILE_TYPES
     from r1cli.evaluate import EvalSettings, evaluate

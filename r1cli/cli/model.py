@@ -38,7 +38,10 @@ def tiny(
     recipe: RecipeOption = None,
     profile: ProfileOption = None,
 ) -> None:
-    """Build the r1-tiny model (Qwen2 architecture, ChatML template, tags as tokens) into OUT_DIR, offline."""
+    """Build the r1-tiny model (Qwen2 architecture, ChatML template, tags as tokens) into OUT_DIR, offline.
+
+    Example: r1 model tiny runs/tiny --hidden-size 64 --layers 2
+    """
     from r1cli.tiny import build_tiny_model
 
     options = {
@@ -70,7 +73,10 @@ def info(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Parameters, dtype, vocabulary, chat template, whether the R1 tags are single tokens, and the system
-    prompt the model was trained with (what r1 prompts it with by default)."""
+    prompt the model was trained with (what r1 prompts it with by default).
+
+    Example: r1 model info runs/sft
+    """
     from r1cli.model_dirs import model_info
     from r1cli.prompting import recorded_recipe_values
 

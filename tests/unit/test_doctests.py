@@ -22,6 +22,8 @@ MODULES = [
     "r1cli.data.synthetic",
     "r1cli.data.problems",
     "r1cli.generation",
+    "r1cli.environment",
+    "r1cli.recipe.builtin_recipes",
 ]
 
 
