@@ -24,6 +24,7 @@ MODULES = [
     "r1cli.generation",
     "r1cli.environment",
     "r1cli.recipe.builtin_recipes",
+    "r1cli.train.callbacks",
 ]
 
 
