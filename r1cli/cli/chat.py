@@ -85,6 +85,8 @@ def chat(
     """Chat with a model: streamed tokens, reasoning dimmed, answer highlighted; or one question with -p.
 
     MODEL: a stage's output folder (full model or LoRA adapter), r1-tiny, or a hub id.
+
+    Example: r1 chat runs/sft2 -p "What is 47 + 85?"
     """
     from rich.console import Console
 

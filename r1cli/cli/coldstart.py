@@ -69,7 +69,10 @@ def fewshot(
     recipe: RecipeOption = None,
     profile: ProfileOption = None,
 ) -> None:
-    """Few-shot long-CoT prompting: worked examples, then each problem."""
+    """Few-shot long-CoT prompting: worked examples, then each problem.
+
+    Example: r1 coldstart fewshot -m runs/sft --data data/gsm8k -o coldstart.jsonl
+    """
     _generate(
         ctx, "fewshot", output, model, data, fmt, drop_wrong, overwrite, recipe, profile, examples=examples
     )
@@ -87,7 +90,10 @@ def direct(
     recipe: RecipeOption = None,
     profile: ProfileOption = None,
 ) -> None:
-    """Direct prompting: ask for step-by-step reasoning and a verification of the answer."""
+    """Direct prompting: ask for step-by-step reasoning and a verification of the answer.
+
+    Example: r1 coldstart direct -m runs/sft --data data/gsm8k -o coldstart.jsonl
+    """
     _generate(ctx, "direct", output, model, data, fmt, drop_wrong, overwrite, recipe, profile)
 
 
@@ -117,7 +123,10 @@ def refine(
     recipe: RecipeOption = None,
     profile: ProfileOption = None,
 ) -> None:
-    """Clean R1-Zero outputs into traces: filler and repetition removed, or rewritten by a model."""
+    """Clean R1-Zero outputs into traces: filler and repetition removed, or rewritten by a model.
+
+    Example: r1 coldstart refine runs/zero-outputs.jsonl -o coldstart.jsonl
+    """
     from r1cli.coldstart.generate import run_refine
 
     resolved = resolve_recipe(

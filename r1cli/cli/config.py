@@ -13,7 +13,10 @@ app = typer.Typer(
 
 @app.command(context_settings=OVERRIDES, epilog=OVERRIDES_HELP)
 def show(ctx: typer.Context, recipe: RecipeOption = None, profile: ProfileOption = None) -> None:
-    """Print the resolved recipe as TOML, each value commented with where it came from."""
+    """Print the resolved recipe as TOML, each value commented with where it came from.
+
+    Example: r1 config show --recipe l40s --profile dev
+    """
     from r1cli.recipe.render import render_recipe
 
     resolved = resolve_recipe(recipe, profile, ctx.args)
@@ -29,7 +32,10 @@ def validate(
         "zero", help="Stage whose checks to run: zero, sft, distill, generate, score or prepare."
     ),
 ) -> None:
-    """Check the recipe for a stage; for a training stage, print a memory estimate against this machine."""
+    """Check the recipe for a stage; for a training stage, print a memory estimate against this machine.
+
+    Example: r1 config validate --recipe l40s-qlora
+    """
     from rich.console import Console
     from rich.table import Table
 

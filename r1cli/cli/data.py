@@ -70,6 +70,8 @@ def prepare(
 
     SOURCE: a hub dataset id, a local .jsonl/.json/.parquet/.csv file or folder, or synthetic:addition
     (default: the recipe's data.dataset).
+
+    Example: r1 data prepare ../shared/data/gsm8k/train.jsonl -o data/gsm8k
     """
     from rich.console import Console
 

@@ -69,7 +69,10 @@ def distill_command(
     recipe: RecipeOption = None,
     profile: ProfileOption = None,
 ) -> None:
-    """Distill a teacher into a student; compare both on the held-out split of PROBLEMS."""
+    """Distill a teacher into a student; compare both on the held-out split of PROBLEMS.
+
+    Example: r1 distill --teacher runs/sft2 --data data/gsm8k -o runs/student
+    """
     from r1cli.distill import distill
 
     resolved = resolve_recipe(

@@ -80,15 +80,25 @@ def eval_command(
         int | None,
         typer.Option(min=1, help="Evaluate the first N problems of each benchmark.", show_default=False),
     ] = None,
+    long_prompts: Annotated[
+        str,
+        typer.Option(
+            "--long-prompts",
+            help="A prompt with no room for --max-new-tokens in the model's positions: skip it, or truncate "
+            "its question from the start (counted per benchmark either way).",
+        ),
+    ] = "skip",
     recipe: RecipeOption = None,
     profile: ProfileOption = None,
 ) -> None:
     """Accuracy of models on held-out problems: pass@1, maj@n, pass@k, format rate, length, truncation.
 
     MODEL: a stage's output folder (full model or LoRA adapter), r1-tiny, or a hub id; several allowed.
+
+    Example: r1 eval runs/sft2 --data ../shared/data/gsm8k/test.jsonl --limit 200
     """
     from r1cli.data.sources import FILE_TYPES
-    from r1cli.evaluate import EvalSettings, evaluate
+    from r1cli.evaluate import LONG_PROMPTS, EvalSettings, evaluate
     from r1cli.files import atomic_write_text
     from r1cli.jsonl import atomic_write, check_output_path
     from r1cli.recipe.overrides import split_positionals
@@ -114,6 +124,8 @@ def eval_command(
         )
         for model in models
     ]  # each model with its own recipe: asked with the system prompt its folder recorded
+    if long_prompts not in LONG_PROMPTS:
+        raise R1Error(f"--long-prompts must be one of {', '.join(LONG_PROMPTS)}, not '{long_prompts}'")
     resolved = runs[0][1]
     settings = EvalSettings.from_preset(
         preset,
@@ -127,7 +139,7 @@ def eval_command(
             check_output_path(path)  # before hours of generation
     workdir = output.with_name(output.name + ".generations") if output is not None else None
     quiet_libraries()
-    results = evaluate(runs, data, settings, limit=limit, workdir=workdir)
+    results = evaluate(runs, data, settings, limit=limit, workdir=workdir, long_prompts=long_prompts)
     document = {"results": [result.record() for result in results]}
     if predictions is not None:
         atomic_write([row for result in results for row in result.predictions], predictions)

@@ -3,6 +3,7 @@
 r1 model tiny runs/tiny                       # ~0.7M-parameter Qwen2 + tokenizer, no download, seconds
 r1 model tiny runs/tiny --hidden-size 64 --layers 2
 r1 model info runs/tiny                       # parameters, dtype, vocab, chat template, tag tokens
+r1 model merge runs/lora -o runs/lora-merged  # a LoRA/QLoRA adapter folded into its base, standalone
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ import typer
 
 from r1cli.cli.options import OVERRIDES, OVERRIDES_HELP, ProfileOption, RecipeOption, resolve_recipe
 
-app = typer.Typer(help="Build the tiny offline model; inspect a model directory.", no_args_is_help=True)
+app = typer.Typer(
+    help="Build the tiny offline model; inspect a model directory; merge a LoRA adapter into its base.",
+    no_args_is_help=True,
+)
 
 
 def _size(help_text: str):
@@ -38,7 +42,10 @@ def tiny(
     recipe: RecipeOption = None,
     profile: ProfileOption = None,
 ) -> None:
-    """Build the r1-tiny model (Qwen2 architecture, ChatML template, tags as tokens) into OUT_DIR, offline."""
+    """Build the r1-tiny model (Qwen2 architecture, ChatML template, tags as tokens) into OUT_DIR, offline.
+
+    Example: r1 model tiny runs/tiny --hidden-size 64 --layers 2
+    """
     from r1cli.tiny import build_tiny_model
 
     options = {
@@ -70,7 +77,10 @@ def info(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Parameters, dtype, vocabulary, chat template, whether the R1 tags are single tokens, and the system
-    prompt the model was trained with (what r1 prompts it with by default)."""
+    prompt the model was trained with (what r1 prompts it with by default).
+
+    Example: r1 model info runs/sft
+    """
     from r1cli.model_dirs import model_info
     from r1cli.prompting import recorded_recipe_values
 
@@ -84,3 +94,34 @@ def info(
     for key, value in facts.items():
         shown = ", ".join(f"{k}={v}" for k, v in value.items()) if isinstance(value, dict) else value
         print(f"{key:<{width}}  {shown}")
+
+
+@app.command()
+def merge(
+    adapter_dir: Annotated[str, typer.Argument(help="A LoRA or QLoRA adapter folder a training run saved.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder to write the merged model to.", show_default=False)
+    ],
+    overwrite: Annotated[bool, typer.Option(help="Replace an earlier merge in OUTPUT.")] = False,
+) -> None:
+    """Merge a LoRA or QLoRA adapter into its base: a standalone safetensors model in the base dtype, with
+    the tokenizer, chat template and the system prompt it was trained with; prints the folder.
+
+    Example: r1 model merge runs/lora-zero -o runs/lora-zero-merged
+    """
+    from r1cli.merge import merge_adapter
+    from r1cli.train.callbacks import quiet_libraries
+
+    quiet_libraries()
+    start = time.perf_counter()
+    result = merge_adapter(adapter_dir, output, overwrite=overwrite)
+    base = (
+        f"{result.base} (trained 4-bit: merged into its {result.dtype} weights)"
+        if result.quantized_base
+        else result.base
+    )
+    print(
+        f"r1: merged {adapter_dir} into {base}, {result.dtype}, in {time.perf_counter() - start:.1f} s",
+        file=sys.stderr,
+    )
+    print(result.output_dir)

@@ -13,7 +13,10 @@ if TYPE_CHECKING:
 RecipeOption = Annotated[
     Path | None,
     typer.Option(
-        "--recipe", "-r", help="Recipe TOML file (default: the built-in tiny CPU recipe).", show_default=False
+        "--recipe",
+        "-r",
+        help="Recipe TOML file, or a built-in recipe's name (r1 recipes list; default: the tiny CPU recipe).",
+        show_default=False,
     ),
 ]
 ProfileOption = Annotated[

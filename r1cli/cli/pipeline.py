@@ -38,7 +38,10 @@ def run(
         ),
     ] = None,
 ) -> None:
-    """Cold start -> SFT -> GRPO -> rejection sampling -> SFT stage 2 -> distill, evaluated after each stage."""
+    """Cold start -> SFT -> GRPO -> rejection sampling -> SFT stage 2 -> distill, evaluated after each stage.
+
+    Example: r1 pipeline run --output-dir runs/pipeline
+    """
     from r1cli.pipeline import run_pipeline
 
     resolved = resolve_recipe(

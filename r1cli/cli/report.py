@@ -47,6 +47,8 @@ def report(
 
     Plots each reward, the total reward, loss, completion length, format compliance and learning
     rate over the steps (raw points and a moving average): those the run logged.
+
+    Example: r1 report runs/zero
     """
     from r1cli.report import write_report
 

@@ -75,6 +75,8 @@ def score(
 
     A reward that cannot be computed for a row is null (no final answer in the gold, or math
     verification ran past rewards.timeout); the total counts it as 0.
+
+    Example: r1 reward score completions.jsonl --rewards accuracy,format > scored.jsonl
     """
     from r1cli.jsonl import check_output_path, write_jsonl
     from r1cli.rewards.scoring import score_file

@@ -66,7 +66,10 @@ def reject(
     recipe: RecipeOption = None,
     profile: ProfileOption = None,
 ) -> None:
-    """Generate K samples per problem, score them, keep the best accepted (accuracy 1 and format 1)."""
+    """Generate K samples per problem, score them, keep the best accepted (accuracy 1 and format 1).
+
+    Example: r1 sample reject -m runs/zero --data data/gsm8k -o accepted.jsonl -k 8
+    """
     from r1cli.sample import run_reject
 
     resolved = resolve_generate_recipe(recipe, profile, ctx.args, data, model)

@@ -38,7 +38,10 @@ def zero(
     output_dir: OutputDirOption = None,
     resume: ResumeOption = False,
 ) -> None:
-    """R1-Zero: GRPO with rule-based rewards on the recipe's model and dataset."""
+    """R1-Zero: GRPO with rule-based rewards on the recipe's model and dataset.
+
+    Example: r1 train zero --recipe l40s --profile dev --output-dir runs/zero
+    """
     from r1cli.train.zero import train_zero
 
     recipe = recipe or (_run_recipe(output_dir, "grpo") if resume else None)
@@ -58,7 +61,10 @@ def sft(
     output_dir: OutputDirOption = None,
     resume: ResumeOption = False,
 ) -> None:
-    """Supervised fine-tuning on chat data (messages, prompt/completion or ShareGPT rows)."""
+    """Supervised fine-tuning on chat data (messages, prompt/completion or ShareGPT rows).
+
+    Example: r1 train sft --data coldstart.jsonl -o runs/sft
+    """
     from r1cli.train.sft import train_sft
 
     recipe = recipe or (_run_recipe(output_dir, "sft") if resume else None)

@@ -14,8 +14,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from r1cli.errors import R1Error
+from r1cli.errors import R1Error, did_you_mean
 from r1cli.recipe import schema
+from r1cli.recipe.builtin_recipes import builtin_names, recipe_file
 from r1cli.recipe.overrides import KEY_ALIASES, env_overrides, parse_overrides
 from r1cli.recipe.provenance import DEFAULT_SOURCE, Recipe, assign
 from r1cli.recipe.stages import stage_name, trainer_section
@@ -37,7 +38,12 @@ def _leaves(table: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> Iterator[
 
 def _read_toml(path: Path) -> dict[str, Any]:
     if not path.exists():
-        raise R1Error(f"recipe file not found: {path}", hint="pass an existing .toml file to --recipe")
+        names = [name for name in builtin_names() if "/" not in name]
+        raise R1Error(
+            f"recipe file not found: {path}",
+            hint=did_you_mean(str(path), names)
+            or f"pass an existing .toml file or a built-in recipe to --recipe: {', '.join(names)}",
+        )
     if path.is_dir():
         raise R1Error(f"recipe path is a directory: {path}", hint="pass a .toml file to --recipe")
     try:
@@ -100,7 +106,7 @@ def load_recipe(
     for key, value in (recorded or {}).items():
         builder.set_typed(key, value, recorded_origin or "model folder")
     file_profiles: dict[str, Any] = {}
-    recipe_path = Path(path) if path else None
+    recipe_path = recipe_file(path) if path else None  # a path, else a built-in name (r1 recipes list)
     if recipe_path is not None:
         table = _read_toml(recipe_path)
         file_profiles = table.pop(schema.PROFILES, {})

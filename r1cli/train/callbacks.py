@@ -15,10 +15,13 @@ beyond the trainer's `save_total_limit`. GRPO adds reward statistics, trends and
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import json
+import logging
 import math
 import os
+import re
 import shutil
 import sys
 import time
@@ -237,6 +240,7 @@ def quiet_trainer_output(trainer: Any) -> None:
     (wandb, tensorboard, ...): callbacks run in order and share one `logs` dict, so the `r1/`
     metrics it adds reach them too.
     """
+    _hide_tied_missing_keys(getattr(trainer, "model", None))
     callbacks = trainer.callback_handler.callbacks
     for i, callback in enumerate(list(callbacks)):
         if type(callback) is ProgressCallback:
@@ -249,6 +253,48 @@ def quiet_trainer_output(trainer: Any) -> None:
     flow = [i for i, cb in enumerate(rest) if isinstance(cb, DefaultFlowCallback)]
     at = flow[0] + 1 if flow else 0
     callbacks[:] = rest[:at] + ours + rest[at:]
+
+
+_MISSING_KEYS = re.compile(r"There were missing keys in the checkpoint model loaded: (\[.*\])")
+
+
+def only_tied_keys_missing(message: str, tied: set[str]) -> bool:
+    """Whether a resumed checkpoint's "missing keys" warning names tied weights only (the output layer
+    shares the input embedding, saved once): harmless, and read by users as a broken checkpoint.
+
+    >>> text = "There were missing keys in the checkpoint model loaded: ['lm_head.weight']."
+    >>> only_tied_keys_missing(text, {"lm_head.weight"}), only_tied_keys_missing(text, set())
+    (True, False)
+    """
+    found = _MISSING_KEYS.search(message)
+    if not found:
+        return False
+    try:
+        keys = ast.literal_eval(found.group(1))
+    except (ValueError, SyntaxError):
+        return False
+    return bool(keys) and all(str(key).removeprefix("module.") in tied for key in keys)
+
+
+class _TiedKeysFilter(logging.Filter):
+    def __init__(self, tied: set[str]):
+        super().__init__()
+        self.tied = tied
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not only_tied_keys_missing(record.getMessage(), self.tied)
+
+
+def _hide_tied_missing_keys(model: Any) -> None:
+    """Silence the trainer's warning on resume when the only "missing" keys are the model's tied weights."""
+    tied = getattr(model, "_tied_weights_keys", None) or {}
+    names = set(tied) if isinstance(tied, dict | list | set | tuple) else set()
+    if not names or not getattr(getattr(model, "config", None), "tie_word_embeddings", False):
+        return
+    trainer_logger = logging.getLogger("transformers.trainer")
+    for old in [f for f in trainer_logger.filters if isinstance(f, _TiedKeysFilter)]:
+        trainer_logger.removeFilter(old)
+    trainer_logger.addFilter(_TiedKeysFilter(names))
 
 
 def quiet_libraries() -> None:

@@ -40,3 +40,11 @@ def test_bad_input_is_one_line(tmp_path, bench, args, message):
     assert result.stderr.count("\n") == 1 and message in result.stderr
     assert result.stdout == ""
     assert not (tmp_path / "no").exists()
+
+
+def test_an_unknown_long_prompt_handling_is_one_line(tmp_path):
+    bench = tmp_path / "b.jsonl"
+    bench.write_text('{"question": "What is 1 + 1?", "answer": "2"}\n')
+    result = CliRunner().invoke(app, ["eval", "r1-tiny", "--data", str(bench), "--long-prompts", "cut"])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "r1: error: --long-prompts must be one of skip, truncate, not 'cut'"

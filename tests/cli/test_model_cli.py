@@ -62,3 +62,42 @@ def test_info_on_missing_dir_is_one_line_error(tmp_path):
     result = runner.invoke(app, ["model", "info", str(tmp_path / "nope")])
     assert result.exit_code == 1
     assert result.stderr.strip() == f"r1: error: model directory '{tmp_path / 'nope'}' does not exist"
+
+
+def _fake_adapter(folder):
+    folder.mkdir()
+    (folder / "adapter_config.json").write_text(json.dumps({"base_model_name_or_path": str(folder / "base")}))
+    (folder / "adapter_model.safetensors").write_bytes(b"")
+    return folder
+
+
+def test_merge_refuses_what_is_not_an_adapter_in_one_line(tmp_path):
+    full = tmp_path / "full"
+    full.mkdir()
+    (full / "config.json").write_text("{}")
+    (full / "model.safetensors").write_bytes(b"")
+    result = runner.invoke(app, ["model", "merge", str(full), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"r1: error: '{full}' is a full model, not a LoRA adapter: nothing to merge"
+    )
+    missing = runner.invoke(app, ["model", "merge", str(tmp_path / "nope"), "-o", str(tmp_path / "out")])
+    assert missing.exit_code == 1 and "does not exist" in missing.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_merge_never_writes_into_a_folder_that_is_not_an_earlier_merge(tmp_path):
+    adapter = _fake_adapter(tmp_path / "adapter")
+    other = tmp_path / "notes"
+    other.mkdir()
+    (other / "keep.txt").write_text("keep me")
+    for extra in ([], ["--overwrite"]):
+        result = runner.invoke(app, ["model", "merge", str(adapter), "-o", str(other), *extra])
+        assert result.exit_code == 1
+        assert "is not empty and is not an earlier `r1 model merge` output" in result.stderr
+    assert sorted(p.name for p in other.iterdir()) == ["keep.txt"]
+    into_itself = runner.invoke(app, ["model", "merge", str(adapter), "-o", str(adapter), "--overwrite"])
+    assert into_itself.exit_code == 1 and sorted(p.name for p in adapter.iterdir()) == [
+        "adapter_config.json",
+        "adapter_model.safetensors",
+    ]

@@ -475,3 +475,35 @@ def test_no_progress_bar_and_no_boxes_when_stderr_is_a_file(tmp_path: Path, monk
     handler.add_callback(ProgressCallback)
     quiet_trainer_output(SimpleNamespace(callback_handler=handler))
     assert not any(isinstance(cb, ProgressCallback) for cb in handler.callbacks)
+
+
+def test_resuming_says_nothing_about_a_tied_output_layer_missing_from_the_checkpoint():
+    import logging
+    from types import SimpleNamespace
+
+    from r1cli.train.callbacks import _hide_tied_missing_keys
+
+    class Collect(logging.Handler):
+        def __init__(self):
+            super().__init__()
+            self.messages = []
+
+        def emit(self, record):
+            self.messages.append(record.getMessage())
+
+    model = SimpleNamespace(
+        _tied_weights_keys={"lm_head.weight": "model.embed_tokens.weight"},
+        config=SimpleNamespace(tie_word_embeddings=True),
+    )
+    _hide_tied_missing_keys(model)
+    logger = logging.getLogger("transformers.trainer")
+    collect = Collect()
+    logger.addHandler(collect)
+    try:
+        logger.warning("There were missing keys in the checkpoint model loaded: ['lm_head.weight'].")
+        logger.warning("There were missing keys in the checkpoint model loaded: ['model.norm.weight'].")
+    finally:
+        logger.removeHandler(collect)
+    assert collect.messages == [
+        "There were missing keys in the checkpoint model loaded: ['model.norm.weight']."
+    ]
