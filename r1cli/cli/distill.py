@@ -16,6 +16,7 @@ import typer
 from r1cli.cli.options import (
     OVERRIDES,
     OVERRIDES_HELP,
+    DryRunOption,
     ProblemsOption,
     ProfileOption,
     RecipeOption,
@@ -68,6 +69,7 @@ def distill_command(
     ] = None,
     recipe: RecipeOption = None,
     profile: ProfileOption = None,
+    dry_run: DryRunOption = False,
 ) -> None:
     """Distill a teacher into a student; compare both on the held-out split of PROBLEMS.
 
@@ -78,6 +80,11 @@ def distill_command(
     resolved = resolve_recipe(
         recipe, profile, ctx.args, stage="distill", overrides={"data.dataset": data}, model=teacher
     )
+    if dry_run:
+        from r1cli.dry_run import plan_distill, render
+
+        print(render(plan_distill(resolved, teacher, student, output_dir, method, num_samples)), end="")
+        return
     result = distill(
         resolved, teacher, student, output_dir, method=method, filter_=filter_, num_samples=num_samples
     )

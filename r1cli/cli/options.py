@@ -122,3 +122,12 @@ OverwriteOption = Annotated[
         "--overwrite", help="Start an earlier output of the same command over instead of continuing it."
     ),
 ]
+
+DryRunOption = Annotated[
+    bool,
+    typer.Option(
+        "--dry-run",
+        help="Check everything and print what would run (settings, rows, a prompt as the model sees it, "
+        "steps, memory, output state); load no weights, write nothing.",
+    ),
+]

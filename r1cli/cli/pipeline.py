@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from r1cli.cli.options import OVERRIDES, OVERRIDES_HELP, ProfileOption, RecipeOption, resolve_recipe
+from r1cli.cli.options import (
+    OVERRIDES,
+    OVERRIDES_HELP,
+    DryRunOption,
+    ProfileOption,
+    RecipeOption,
+    resolve_recipe,
+)
 
 if TYPE_CHECKING:
     from r1cli.pipeline import PipelineResult, StageRecord
@@ -37,6 +44,7 @@ def run(
             show_default=False,
         ),
     ] = None,
+    dry_run: DryRunOption = False,
 ) -> None:
     """Cold start -> SFT -> GRPO -> rejection sampling -> SFT stage 2 -> distill, evaluated after each stage.
 
@@ -47,6 +55,11 @@ def run(
     resolved = resolve_recipe(
         recipe, profile, ctx.args, stage="zero", overrides={"pipeline.output_dir": output_dir}
     )
+    if dry_run:
+        from r1cli.dry_run import plan_pipeline, render
+
+        print(render(plan_pipeline(resolved, Path(resolved.get("pipeline.output_dir")))), end="")
+        return
     result = run_pipeline(resolved, resolved.get("pipeline.output_dir"), on_stage=_print_stage)
     _print_table(result)
     print(result.summary_path)

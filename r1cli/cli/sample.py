@@ -17,6 +17,7 @@ import typer
 from r1cli.cli.options import (
     OVERRIDES,
     OVERRIDES_HELP,
+    DryRunOption,
     JsonlOutputOption,
     ModelOption,
     OverwriteOption,
@@ -65,6 +66,7 @@ def reject(
     overwrite: OverwriteOption = False,
     recipe: RecipeOption = None,
     profile: ProfileOption = None,
+    dry_run: DryRunOption = False,
 ) -> None:
     """Generate K samples per problem, score them, keep the best accepted (accuracy 1 and format 1).
 
@@ -73,6 +75,11 @@ def reject(
     from r1cli.sample import run_reject
 
     resolved = resolve_generate_recipe(recipe, profile, ctx.args, data, model)
+    if dry_run:
+        from r1cli.dry_run import plan_generation, render
+
+        print(render(plan_generation(resolved, "r1 sample reject", model, output, num_samples)), end="")
+        return
     names = [name.strip() for name in rewards.split(",") if name.strip()] if rewards is not None else None
     result = run_reject(
         resolved, output, model=model, num_samples=num_samples, rewards=names, keep=keep, keep_all=keep_all,

@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from r1cli.cli.options import OVERRIDES, OVERRIDES_HELP, ProfileOption, RecipeOption, resolve_recipe
+from r1cli.cli.options import (
+    OVERRIDES,
+    OVERRIDES_HELP,
+    DryRunOption,
+    ProfileOption,
+    RecipeOption,
+    resolve_recipe,
+)
 
 app = typer.Typer(help="Train: R1-Zero GRPO, supervised fine-tuning.", no_args_is_help=True)
 
@@ -37,6 +44,7 @@ def zero(
     profile: ProfileOption = None,
     output_dir: OutputDirOption = None,
     resume: ResumeOption = False,
+    dry_run: DryRunOption = False,
 ) -> None:
     """R1-Zero: GRPO with rule-based rewards on the recipe's model and dataset.
 
@@ -48,6 +56,9 @@ def zero(
     resolved = resolve_recipe(
         recipe, profile, ctx.args, stage="grpo", overrides={"grpo.output_dir": output_dir}
     )
+    if dry_run:
+        _print_plan(resolved, "zero", resume)
+        return
     result = train_zero(resolved, resume=resume)
     _report(result)
 
@@ -60,6 +71,7 @@ def sft(
     data: DataOption = None,
     output_dir: OutputDirOption = None,
     resume: ResumeOption = False,
+    dry_run: DryRunOption = False,
 ) -> None:
     """Supervised fine-tuning on chat data (messages, prompt/completion or ShareGPT rows).
 
@@ -70,8 +82,17 @@ def sft(
     recipe = recipe or (_run_recipe(output_dir, "sft") if resume else None)
     overrides = {"sft.output_dir": output_dir, "data.dataset": data}
     resolved = resolve_recipe(recipe, profile, ctx.args, stage="sft", overrides=overrides)
+    if dry_run:
+        _print_plan(resolved, "sft", resume)
+        return
     result = train_sft(resolved, resume=resume)
     _report(result)
+
+
+def _print_plan(resolved, stage: str, resume: bool) -> None:
+    from r1cli.dry_run import plan_training, render
+
+    print(render(plan_training(resolved, stage, resume=resume)), end="")
 
 
 def _run_recipe(output_dir: Path | None, section: str) -> Path | None:
