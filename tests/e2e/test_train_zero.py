@@ -162,6 +162,15 @@ def test_sigkill_then_resume_ends_at_the_planned_step(tmp_path: Path) -> None:
     assert steps == sorted(steps) and {s: steps.count(s) for s in set(steps)} == {s: 8 for s in range(1, 9)}
 
 
+def _free_port() -> int:
+    """A port nobody listens on now (a fixed one collides with another run of the suite on the machine)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 @pytest.mark.skipif(
     shutil.which("torchrun") is None and not Path(sys.executable).with_name("torchrun").exists(),
     reason="no torchrun",
@@ -176,7 +185,7 @@ def test_two_processes_under_torchrun(tmp_path: Path) -> None:
         "--nproc_per_node",
         "2",
         "--master_port",
-        "29531",
+        str(_free_port()),
         "-m",
         "r1cli.cli.main",
         "train",
