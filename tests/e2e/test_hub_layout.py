@@ -93,8 +93,10 @@ def test_l40s_pipeline_recipe_runs_its_stages_from_the_hub_cache_on_cpu(
 ) -> None:
     """`r1 pipeline run --recipe recipes/l40s-pipeline.toml --profile cpu`: Qwen2.5-1.5B and its 0.5B
     student by hub id (narrow look-alikes here: the stages, not the width, are what this checks), GSM8K
-    by hub id, one step a stage. The random model's cold start and rejection sampling yield nothing, as
-    the pipeline says; the test then supplies those stages' rows and reruns, as after a fix."""
+    by hub id, one step a stage. The random model's cold start yields nothing, as the pipeline says; the
+    test supplies real traces and reruns (a rerun continues): SFT, GRPO and their held-out evaluations
+    run, then rejection sampling of the random model accepts nothing, and the run stops there, as it says.
+    (SFT stage 2 and distillation into the 0.5B student need a model that can answer.)"""
     hub = tmp_path / "hub"
     qwen_lookalike.install_hub_model(qwen_narrow, hub, "Qwen/Qwen2.5-1.5B-Instruct")
     qwen_lookalike.install_hub_model(qwen_narrow, hub, QWEN_HUB_ID)
@@ -116,8 +118,3 @@ def test_l40s_pipeline_recipe_runs_its_stages_from_the_hub_cache_on_cpu(
     stages = json.loads((out / "summary.json").read_text())["stages"]
     assert [stage["name"] for stage in stages] == ["coldstart", "sft", "zero"]
     assert all(stage["accuracy"] is not None for stage in stages[1:])  # each evaluated on held-out GSM8K
-    _seed_stage(out, "reject", out / "reject" / "accepted.jsonl", {"acceptance_rate": 1.0})
-
-    run_until("--filter none")  # distill: the random teacher's traces are all refused
-    stages = json.loads((out / "summary.json").read_text())["stages"]
-    assert [stage["name"] for stage in stages][-2:] == ["reject", "reject_sft"]
