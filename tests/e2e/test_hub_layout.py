@@ -43,7 +43,7 @@ def _r1(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 600) -
 def test_the_cpu_profiles_say_what_a_cpu_needs() -> None:
     """Each GPU recipe's cpu profile carries the CPU settings this file's rehearsals pass by hand."""
     wanted = {CPU[i].removeprefix("--"): CPU[i + 1] for i in range(0, len(CPU), 2)}
-    for name in ("l40s.toml", "l40s-pipeline.toml"):
+    for name in ("l40s.toml", "l40s-qlora.toml", "l40s-pipeline.toml"):
         profile = tomllib.loads((REPO_ROOT / "recipes" / name).read_text())["profiles"]["cpu"]
         for key, value in wanted.items():
             assert str(profile[key]).lower() == value, (name, key)
