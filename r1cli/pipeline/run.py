@@ -156,7 +156,13 @@ class Pipeline:
 
         if is_saved_dataset_dict(self.data_dir):
             return
-        dataset, summary = prepare(self.recipe.section("data"))
+        data_cfg = self.recipe.section("data")
+        tokenizer = None
+        if int(data_cfg.get("max_prompt_tokens") or 0) > 0:  # as train zero measures prompts: the model's
+            from r1cli.models import load_tokenizer
+
+            tokenizer = load_tokenizer(self.recipe.tree)
+        dataset, summary = prepare(data_cfg, tokenizer=tokenizer)
         if len(dataset["test"]) == 0:
             raise R1Error("the prepared data has no held-out test split", hint="raise data.test_size")
         save_prepared(dataset, summary, self.data_dir, recipe=self.recipe)
