@@ -193,16 +193,22 @@ class Generator:
 
         batch = self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
         batch = batch.to(self.model.device)
+        # The sampling is r1's settings alone, as stored with every score: a model's own generation
+        # defaults (Qwen2.5-Instruct ships repetition_penalty 1.1 and top_k 20) are not applied on top.
         kwargs: dict[str, Any] = {
             "max_new_tokens": int(self.gen["max_new_tokens"]),
             "pad_token_id": self.pad_id,
             "eos_token_id": self.eos_ids,
+            "repetition_penalty": 1.0,
         }
         if self.greedy:
             kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
         else:
             kwargs.update(
-                do_sample=True, temperature=float(self.gen["temperature"]), top_p=float(self.gen["top_p"])
+                do_sample=True,
+                temperature=float(self.gen["temperature"]),
+                top_p=float(self.gen["top_p"]),
+                top_k=0,  # off
             )
         # Seeded in a fork of the RNG: the caller's random stream is left as it was.
         devices = [self.model.device] if self.model.device.type == "cuda" else []
@@ -244,6 +250,8 @@ class VllmGenerator:
             top_p=float(self.gen["top_p"]) if float(self.gen["temperature"]) > 0 else 1.0,
             max_tokens=int(self.gen["max_new_tokens"]),
             seed=int(self.gen.get("seed", 0)),
+            repetition_penalty=1.0,  # r1's settings alone, as with the transformers backend
+            top_k=-1,
         )
         outputs = self.llm.chat(list(conversations), params, use_tqdm=False)
         return [

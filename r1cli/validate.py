@@ -233,7 +233,14 @@ def _fit_precision(recipe: Recipe) -> None:
         recipe.notes.append(
             f"model.dtype = {dtype} on CPU: mixed precision runs about 2x slower than float32"
         )
+    ampere = on_gpu and torch.cuda.get_device_capability()[0] >= 8
     for section in TRAINER_SECTIONS:
+        if recipe.get(f"{section}.tf32") and not ampere:  # transformers refuses it when training starts
+            raise R1Error(
+                f"{_where(recipe, f'{section}.tf32')}: tf32 needs an Ampere or newer GPU"
+                + ("" if on_gpu else " (this machine has none)"),
+                hint=f"set --{section}.tf32 false (a recipe's cpu profile does, where it has one)",
+            )
         for flag, wanted in (("bf16", dtype == "bfloat16"), ("fp16", dtype == "float16")):
             key = f"{section}.{flag}"
             if recipe.sources.get(key, "default") == "default":

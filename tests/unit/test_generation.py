@@ -290,3 +290,22 @@ def test_an_output_cut_short_is_refused(tmp_path, generator):
     output.write_bytes(output.read_bytes()[:10])
     with pytest.raises(R1Error, match="shorter than r1 left it"):
         generate_jsonl(problems(2), output, recipe(), command="r1 test", generator=generator)
+
+
+def test_a_models_own_generation_defaults_do_not_change_r1s_sampling(generator):
+    """Qwen2.5-Instruct ships repetition_penalty 1.1 and top_k 20: r1's scores are stored with r1's
+    settings, so those must not apply on top of them (greedy and sampled alike)."""
+    conversations = [p.messages for p in problems(3)]
+    plain = generator.generate(conversations, 2)
+    defaults = generator.model.generation_config
+    saved = (defaults.repetition_penalty, defaults.top_k)
+    defaults.repetition_penalty, defaults.top_k = 5.0, 1
+    try:
+        assert generator.generate(conversations, 2) == plain
+        generator.gen.update(temperature=0.0, max_new_tokens=8)
+        greedy = generator.generate(conversations, 1)
+        defaults.repetition_penalty, defaults.top_k = saved
+        assert generator.generate(conversations, 1) == greedy
+    finally:
+        defaults.repetition_penalty, defaults.top_k = saved
+        generator.gen.update(temperature=0.7, max_new_tokens=6)

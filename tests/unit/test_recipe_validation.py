@@ -226,3 +226,14 @@ def test_recipe_and_data_prepare_accept_the_same_test_sizes(value: str) -> None:
             parse_test_size(_load("--data.test_size", value, stage="prepare").get("data.test_size"))
             == expected
         )
+
+
+def test_tf32_without_an_ampere_gpu_is_refused_before_anything_loads() -> None:
+    import torch
+
+    if torch.cuda.is_available() and torch.cuda.get_device_capability()[0] >= 8:
+        pytest.skip("an Ampere or newer GPU is here")
+    with pytest.raises(
+        R1Error, match=r"grpo\.tf32 = True \(from cli\): tf32 needs an Ampere.*--grpo\.tf32 false"
+    ):
+        validate_recipe(load_recipe(None, None, ["--grpo.tf32", "true"], environ={}))
