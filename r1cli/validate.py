@@ -235,12 +235,11 @@ def _fit_precision(recipe: Recipe) -> None:
         )
     ampere = on_gpu and torch.cuda.get_device_capability()[0] >= 8
     for section in TRAINER_SECTIONS:
-        if recipe.get(f"{section}.tf32") and not ampere:  # transformers refuses it when training starts
-            raise R1Error(
-                f"{_where(recipe, f'{section}.tf32')}: tf32 needs an Ampere or newer GPU"
-                + ("" if on_gpu else " (this machine has none)"),
-                hint=f"set --{section}.tf32 false (a recipe's cpu profile does, where it has one)",
-            )
+        if recipe.get(f"{section}.tf32") and not ampere:
+            # A speed switch of Ampere GPUs that transformers refuses elsewhere: fitted to the machine,
+            # like dtype, so a GPU recipe still runs (and is checked) on a CPU or an older GPU.
+            recipe.set(f"{section}.tf32", False, HARDWARE_SOURCE)
+            recipe.notes.append(f"{section}.tf32 = true needs an Ampere or newer GPU: off on this machine")
         for flag, wanted in (("bf16", dtype == "bfloat16"), ("fp16", dtype == "float16")):
             key = f"{section}.{flag}"
             if recipe.sources.get(key, "default") == "default":
