@@ -116,7 +116,8 @@ def test_sft_with_a_system_turn_trains_on_the_assistant_tokens_only(
     recipe = validate_recipe(
         load_recipe(None, None, [*overrides, "--sft.output_dir", str(tmp_path / "o")], stage="sft")
     )
-    trainer = build_sft_trainer(recipe)
+    trainer, system_prompt = build_sft_trainer(recipe)
+    assert system_prompt == SYSTEM  # what the saved folder will record
     tokenizer, row = trainer.processing_class, trainer.train_dataset[0]
     seen = tokenizer.decode(row["input_ids"])
     trained = tokenizer.decode(
