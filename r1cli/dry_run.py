@@ -96,7 +96,7 @@ def _prompt_lengths(
     texts = [render(prompt) for prompt in prompts]
     if not texts:
         return None, None, None
-    lengths = [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
+    lengths = [len(ids) for ids in tokenizer(texts, add_special_tokens=False, verbose=False)["input_ids"]]
     return texts[0], lengths[0], max(lengths)
 
 

@@ -98,7 +98,8 @@ def eval_command(
     Example: r1 eval runs/sft2 --data ../shared/data/gsm8k/test.jsonl --limit 200
     """
     from r1cli.data.sources import FILE_TYPES
-    from r1cli.evaluate import LONG_PROMPTS, EvalSettings, evaluate
+    from r1cli.eval_fit import LONG_PROMPTS
+    from r1cli.evaluate import EvalSettings, evaluate
     from r1cli.files import atomic_write_text
     from r1cli.jsonl import atomic_write, check_output_path
     from r1cli.recipe.overrides import split_positionals
