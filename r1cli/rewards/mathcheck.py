@@ -8,14 +8,10 @@ by `r1cli.rewards.verifier`, which kills a worker that runs past it.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
-import os
 import random
 import re
-import signal
-import socket
 from collections.abc import Callable
 
 from antlr4.atn.PredictionMode import PredictionMode
@@ -288,8 +284,9 @@ class GoldTooSlow(BaseException):
     (A BaseException, so that math-verify's own `except Exception` does not turn it into False.)"""
 
 
-class _Pair:
-    """What the worker is judging: told by `serve`, read around the slow gold-equation solve."""
+class PairContext:
+    """What the worker is judging: told by r1cli.rewards.worker's `serve`, read around the slow
+    gold-equation solve."""
 
     gold_too_slow = False
     announce: Callable[[bool], None] | None = None
@@ -304,11 +301,11 @@ def _solve(relation: object, symbols: object, *, gold: bool = False) -> list:
     except TypeError:  # unhashable: solve it as math-verify would
         return _SOLVE(relation, symbols)
     if key not in _SOLVED:
-        if gold and _Pair.gold_too_slow:
+        if gold and PairContext.gold_too_slow:
             raise GoldTooSlow
         if len(_SOLVED) >= 1024:
             _SOLVED.clear()
-        announce = _Pair.announce if gold else None
+        announce = PairContext.announce if gold else None
         if announce:
             announce(True)
         try:
@@ -408,99 +405,3 @@ def _tiny_numbers_apart(gold: object, answer: object) -> bool:
         return False
     largest = max(abs(gold_value), abs(answer_value))
     return largest < 0.01 and abs(gold_value - answer_value) > 1e-4 * largest
-
-
-def serve(fd: int) -> None:
-    """Worker loop on a socket: receive lists of (index, gold, answer, gold_too_slow), send back
-    (index, verdict) each ("timeout" for a gold known to be too slow to solve), and ("solving", True /
-    False) around the solve of a gold equation."""
-    from multiprocessing.connection import Connection
-
-    conn = Connection(fd)
-    conn.send(("ready", os.getpid()))
-    _Pair.announce = lambda solving: conn.send(("solving", solving))
-    while True:
-        try:
-            batch = conn.recv()
-        except (EOFError, OSError):
-            return
-        if batch is None:
-            return
-        for index, gold, answer, gold_too_slow in batch:
-            _Pair.gold_too_slow = gold_too_slow
-            try:
-                verdict = judge(gold, answer)
-            except GoldTooSlow:
-                verdict = "timeout"
-            except Exception:  # a sympy failure on one odd answer is a wrong answer, not a crash
-                verdict = False
-            conn.send((index, verdict))
-
-
-def _read_exactly(sock: socket.socket, size: int) -> tuple[bytes, list[int]]:
-    data, fds = b"", []
-    while len(data) < size:
-        chunk, new_fds, _, _ = socket.recv_fds(sock, size - len(data), 1)
-        if not chunk:
-            return b"", fds
-        data += chunk
-        fds += new_fds
-    return data, fds
-
-
-def fork_server(control_fd: int) -> None:
-    """Fork workers on request; kill only its own live children.
-
-    Nothing is parsed here beforehand: warming the LaTeX parser up costs every run more time before the
-    first verdict (0.6 s) than it saves the workers, which warm it up on their first answers anyway.
-
-    Requests are 5 bytes: `F....` with a socket attached (fork a worker serving on it; reply: its pid,
-    4 bytes) or `K` + pid (kill that worker if it is a live child of ours; reply: 4 zero bytes). Dead
-    children are reaped only when they are known dead, so a pid is never reused while we may still kill it.
-    """
-    control = socket.socket(fileno=control_fd)
-    live: set[int] = set()
-    while True:
-        try:
-            message, fds = _read_exactly(control, 5)
-        except OSError:
-            return
-        if not message:
-            return
-        if message[:1] == b"F" and fds:
-            pid = os.fork()
-            if pid == 0:
-                control.close()
-                try:
-                    serve(fds[0])
-                finally:
-                    os._exit(0)
-            os.close(fds[0])
-            live.add(pid)
-            control.sendall(pid.to_bytes(4, "big"))
-        elif message[:1] == b"K":
-            pid = int.from_bytes(message[1:], "big")
-            if pid in live:
-                live.discard(pid)
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-            control.sendall(bytes(4))
-        for pid in list(live):  # reap workers that exited by themselves (they closed their socket)
-            with contextlib.suppress(ChildProcessError):
-                if os.waitpid(pid, os.WNOHANG)[0]:
-                    live.discard(pid)
-
-
-if __name__ == "__main__":
-    import sys
-
-    # `--fork-server FD`: what r1cli.rewards.verifier starts; `FD` alone: one worker serving on FD.
-    args = sys.argv[1:]
-    if args[:1] == ["--fork-server"] and len(args) == 2 and args[1].isdigit():
-        fork_server(int(args[1]))
-    elif len(args) == 1 and args[0].isdigit():
-        serve(int(args[0]))
-    else:
-        sys.exit(
-            "usage: python -m r1cli.rewards.mathcheck [--fork-server] FD  (started by r1cli.rewards.verifier)"
-        )

@@ -15,7 +15,7 @@ MODULES = [
     "r1cli.rewards.accuracy",
     "r1cli.rewards.length",
     "r1cli.rewards.language",
-    "r1cli.rewards.verifier",
+    "r1cli.rewards.quick",
     "r1cli.jsonl",
     "r1cli.paths",
     "r1cli.data.split",

@@ -11,7 +11,8 @@ import pytest
 from r1cli.errors import R1Error
 from r1cli.rewards.accuracy import correctness, make_accuracy, make_cosine
 from r1cli.rewards.mathcheck import judge, numerically_different, parse_answer
-from r1cli.rewards.verifier import Verifier, get_verifier, number_value, quick_judge
+from r1cli.rewards.quick import number_value, quick_judge
+from r1cli.rewards.verifier import Verifier, get_verifier
 
 GSM8K_GOLD = (
     "Janet sells 16 - 3 - 4 = <<16-3-4=9>>9 duck eggs a day.\n"
