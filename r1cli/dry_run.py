@@ -37,6 +37,9 @@ class Plan:
     output: str = ""
 
 
+_MISSING = object()
+
+
 def changed_settings(recipe: Recipe, unused: tuple[str, ...] = ()) -> list[tuple[str, Any, str]]:
     """(key, value, source) of every resolved value that differs from the built-in default, but for
     the `unused` sections' values r1 fitted to the machine (another trainer's dtype flags)."""
@@ -54,27 +57,21 @@ def changed_settings(recipe: Recipe, unused: tuple[str, ...] = ()) -> list[tuple
     return changed
 
 
-_MISSING = object()
-
-
 def output_state(path: Path, kind: Any, *, resume: bool = False, overwrite: bool = False) -> str:
     """'new', 'resumed from checkpoint-N', 'replaced', or 'refused: why' for a stage's output, touching nothing."""
     from r1cli.rundir import claim_output_dir
+    from r1cli.train.output import checkpoints
 
     try:
         claim = claim_output_dir(path, kind, resume=resume, overwrite=overwrite)
     except R1Error as exc:
         return f"refused: {exc}"
     if claim.resume:
-        checkpoints = sorted(
-            (int(p.name.split("-")[1]), p.name)
-            for p in Path(path).glob("checkpoint-*")
-            if p.name.split("-")[1].isdigit() and (p / "trainer_state.json").is_file()
-        )
+        complete = [
+            folder for _, folder in checkpoints(Path(path)) if (folder / "trainer_state.json").is_file()
+        ]
         return (
-            f"resumed from {checkpoints[-1][1]} in {path}"
-            if checkpoints
-            else f"restarted from step 0 in {path}"
+            f"resumed from {complete[-1].name} in {path}" if complete else f"restarted from step 0 in {path}"
         )
     return f"{'replaced' if claim.overwrite else 'new'}: {path}"
 
@@ -173,14 +170,11 @@ def plan_generation(
     """r1 sample reject --dry-run (and the generating part of others): the problems, one prompt, the samples."""
     from r1cli.data.problems import read_problems
     from r1cli.jsonl import check_output_path
-    from r1cli.model_dirs import locate_model
+    from r1cli.model_dirs import locate_model, tokenizer_source
     from r1cli.models import open_tokenizer
 
     name = model or recipe.get("model.name_or_path")
-    kind, source, folder = locate_model(name, recipe.section("tiny"))
-    tokenizer = open_tokenizer(
-        str(folder) if kind == "adapter" and (folder / "tokenizer.json").is_file() else source
-    )
+    tokenizer = open_tokenizer(tokenizer_source(*locate_model(name, recipe.section("tiny"))))
     problems = read_problems(recipe.get("data.dataset"), recipe.section("data"))
     plan = Plan(command, changed_settings(recipe, ("grpo", "sft", "distill")))
     plan.rows = {"problems": len(problems)}

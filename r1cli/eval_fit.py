@@ -64,7 +64,7 @@ def model_room(model: str, recipe: Recipe, max_new_tokens: int) -> tuple[Any, in
     None when the model does not say how many positions it has."""
     from transformers import AutoConfig
 
-    from r1cli.model_dirs import TOKENIZER_FILES, locate_model
+    from r1cli.model_dirs import locate_model, tokenizer_source
     from r1cli.models import loading_errors, open_tokenizer
 
     kind, source, path = locate_model(model, recipe.section("tiny"), quiet=True)
@@ -74,8 +74,7 @@ def model_room(model: str, recipe: Recipe, max_new_tokens: int) -> tuple[Any, in
         positions = getattr(config, "max_position_embeddings", None)
         if not positions:
             return None
-        own = kind == "adapter" and path is not None and any((path / f).is_file() for f in TOKENIZER_FILES)
-        tokenizer = open_tokenizer(str(path) if own else source, trust_remote_code=trust)
+        tokenizer = open_tokenizer(tokenizer_source(kind, source, path), trust_remote_code=trust)
     room = int(positions) - max_new_tokens
     if room < 1:
         raise R1Error(

@@ -119,6 +119,13 @@ def locate_model(
     return "hub", text, None
 
 
+def tokenizer_source(kind: str, source: str, path: Path | None) -> str:
+    """Where a located model's tokenizer is: an adapter's own folder when it saved one, else the model's."""
+    if kind == "adapter" and path is not None and any((path / f).is_file() for f in TOKENIZER_FILES):
+        return str(path)
+    return source
+
+
 def open_model(
     name: str | Path,
     dtype: str = "auto",
@@ -176,9 +183,9 @@ def open_model(
         model = model.to("cuda")
     model.eval()
 
-    own_tokenizer = kind == "adapter" and any((path / f).is_file() for f in TOKENIZER_FILES)
+    own_tokenizer = tokenizer_source(kind, source, path) != source
     tokenizer = open_tokenizer(
-        str(path) if own_tokenizer else source,
+        tokenizer_source(kind, source, path),
         trust_remote_code=trust_remote_code,
         revision=revision if kind != "full" and not own_tokenizer else None,
         padding_side=padding_side,

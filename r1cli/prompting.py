@@ -79,7 +79,9 @@ def with_default_system_turn(template: str, system_prompt: str) -> str:
     template = _DEFAULT_TURN_RE.sub("", template)
     if not system_prompt:
         return template
-    literal = json.dumps(system_prompt)  # a valid Jinja string literal (\uXXXX escapes included)
+    # JSON's string syntax is valid Jinja string syntax: quotes, backslashes, newlines and non-ASCII
+    # characters (as \u escapes) come out of the template exactly as written.
+    literal = json.dumps(system_prompt)
     return (
         f"{_DEFAULT_TURN_START}{{%- if not messages or messages[0]['role'] != 'system' %}}"
         f"{{%- set messages = [{{'role': 'system', 'content': {literal}}}] + messages %}}"

@@ -24,6 +24,12 @@ import pytest  # noqa: E402
 needs_shared_data = pytest.mark.skipif(not SHARED_DATA.exists(), reason="../shared/data is not here")
 
 
+@pytest.fixture
+def r1_cache(tmp_path_factory, monkeypatch):
+    """r1-tiny models built by a test go to the session's temporary folder, not the user's cache."""
+    monkeypatch.setenv("R1_CACHE", str(tmp_path_factory.getbasetemp() / "r1-cache"))
+
+
 def kill_when(args: list[str], ready: Callable[[], bool], what: str, limit: float = 240) -> None:
     """Start `args` in its own session and SIGKILL the whole group once `ready()` (e.g. a checkpoint is
     on disk); fails if the command ends first or `what` does not appear within `limit` seconds."""

@@ -33,7 +33,8 @@ RUN_MARKERS = (
 )
 
 
-def _checkpoints(output_dir: Path) -> list[tuple[int, Path]]:
+def checkpoints(output_dir: Path) -> list[tuple[int, Path]]:
+    """(step, folder) of the run's checkpoint-* folders, oldest first (complete or not)."""
     if not output_dir.is_dir():
         return []
     found = [
@@ -113,8 +114,8 @@ def find_resume_checkpoint(output_dir: Path, recipe: Recipe, section: str) -> Pa
     from accelerate import PartialState
 
     state = PartialState()
-    checkpoints = _checkpoints(output_dir)
-    if not checkpoints:
+    found = checkpoints(output_dir)
+    if not found:
         metrics = output_dir / "metrics.jsonl"
         if is_main_process() and metrics.exists():
             metrics.rename(_aside(metrics, "restarted"))
@@ -122,7 +123,7 @@ def find_resume_checkpoint(output_dir: Path, recipe: Recipe, section: str) -> Pa
         state.wait_for_everyone()
         return None
     chosen: tuple[int, Path] | None = None
-    for step, path in reversed(checkpoints):
+    for step, path in reversed(found):
         if (path / "trainer_state.json").exists():
             chosen = (step, path)
             break

@@ -13,9 +13,7 @@ from r1cli.cli.main import app
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def r1_cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("R1_CACHE", str(tmp_path_factory.getbasetemp() / "r1-cache"))
+pytestmark = pytest.mark.usefixtures("r1_cache")
 
 
 def _problems(tmp_path: Path) -> Path:

@@ -24,9 +24,7 @@ TINY = {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1}
 QUESTION = [{"role": "user", "content": "What is 2 + 3?"}]
 
 
-@pytest.fixture(autouse=True)
-def r1_cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("R1_CACHE", str(tmp_path_factory.getbasetemp() / "r1-cache"))
+pytestmark = pytest.mark.usefixtures("r1_cache")
 
 
 @pytest.fixture(scope="module")
