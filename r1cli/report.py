@@ -49,6 +49,20 @@ FIXED_METRICS = (
     Metric("mean_token_accuracy", "token_accuracy", "Token accuracy", "fraction of tokens", "higher"),
     Metric("completions/mean_length", "completion_length", "Completion length", "tokens (mean)", None),
     Metric("r1/format_compliance", "format_compliance", "Format compliance", "fraction of samples", "higher"),
+    Metric(
+        "r1/val_accuracy",
+        "validation_accuracy",
+        "Validation accuracy (greedy, carved from train)",
+        "fraction of problems",
+        "higher",
+    ),
+    Metric(
+        "dynamic_sampling/completions",
+        "dynamic_sampling_completions",
+        "Completions generated per step (dynamic sampling)",
+        "completions",
+        None,
+    ),
     Metric("learning_rate", "learning_rate", "Learning rate", "learning rate", None),
     Metric("eval_loss", "eval_loss", "Evaluation loss (held-out split)", "loss", "lower"),
 )

@@ -291,8 +291,25 @@ def _check_packing(recipe: Recipe) -> None:
             )
 
 
+def _check_grpo_extras(recipe: Recipe) -> None:
+    """r1's additions to GRPO: [dynamic_sampling] and [validation], as train zero builds them."""
+    from r1cli.grpo_settings import dynamic_sampling_settings, validation_settings
+
+    names = list(recipe.get("rewards.functions"))
+    dynamic_sampling_settings(recipe.section("dynamic_sampling"), names, world_size())
+    validation_settings(recipe.section("validation"))
+
+
 STAGE_CHECKS: dict[str, tuple[Callable[[Recipe], None], ...]] = {
-    "zero": (_check_model, _check_trained_model, _check_vllm, _check_data, _check_rewards, _check_grpo_batch),
+    "zero": (
+        _check_model,
+        _check_trained_model,
+        _check_vllm,
+        _check_data,
+        _check_rewards,
+        _check_grpo_batch,
+        _check_grpo_extras,
+    ),
     "sft": (_check_model, _check_trained_model, _check_data),
     "distill": (_check_model, _check_trained_model, _check_data, _check_generation),
     "generate": (_check_model, _check_data, _check_generation),

@@ -142,7 +142,7 @@ class Pipeline:
             )
             record.details = details
             if model_dir is not None:
-                self._report(Path(model_dir))
+                self._report(Path(details.pop("run_dir", model_dir)))
                 if record.accuracy is None:
                     record.accuracy, record.format_rate = self._evaluate(Path(model_dir))
             record.seconds = round(time.perf_counter() - stage_started, 1)
@@ -256,7 +256,15 @@ class Pipeline:
                 "grpo.per_device_train_batch_size": int(self.cfg["zero_batch_size"]),
             },
         )
-        return {"steps": int(self.cfg["zero_steps"]), "rewards": list(self.cfg["rewards"])}
+        details = {"steps": int(self.cfg["zero_steps"]), "rewards": list(self.cfg["rewards"])}
+        return {**details, "run_dir": str(self.dir / "zero"), "model_dir": str(self._zero_model())}
+
+    def _zero_model(self) -> Path:
+        """The GRPO model the later stages start from: the final one, or `best/` (pipeline.zero_model)."""
+        from r1cli.train.output import BEST_DIR
+
+        zero = self.dir / "zero"
+        return zero / BEST_DIR if self.cfg["zero_model"] == "best" else zero
 
     def _reject(self) -> dict[str, Any]:
         """`r1 sample reject` from the GRPO model on train problems: the best accepted sample of each."""
@@ -267,7 +275,7 @@ class Pipeline:
         result = run_reject(
             recipe,
             self.dir / "reject" / "accepted.jsonl",
-            model=str(self.dir / "zero"),
+            model=str(self._zero_model()),
             num_samples=int(self.cfg["reject_samples"]),
             rewards=list(self.cfg["rewards"]),
         )
@@ -288,7 +296,7 @@ class Pipeline:
             "reject_sft",
             "sft",
             {
-                "model.name_or_path": str(self.dir / "zero"),
+                "model.name_or_path": str(self._zero_model()),
                 "data.dataset": str(self.dir / "reject" / "accepted.jsonl"),
                 "data.test_size": 0,
                 "sft.max_steps": int(self.cfg["reject_sft_steps"]),

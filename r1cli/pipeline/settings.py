@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 STAGES = ("coldstart", "sft", "zero", "reject", "reject_sft", "distill")
 TRAINING_STAGES = ("sft", "zero", "reject_sft", "distill")
 COLDSTART_METHODS = ("traces", "fewshot", "direct")
+ZERO_MODELS = ("final", "best")
 # [pipeline] keys that count steps or samples (>= 1), and problems (>= 0, 0 = all).
 STEP_KEYS = (
     "sft_steps",
@@ -27,7 +28,8 @@ COUNT_KEYS = ("coldstart_problems", "reject_problems", "distill_problems", "eval
 SOURCE = "pipeline"
 # The recipe sections that decide what the pipeline produces: a rerun must not change them.
 PIPELINE_SECTIONS = (
-    "model", "tiny", "quantization", "lora", "data", "rewards", "grpo", "sft", "generation", "pipeline",
+    "model", "tiny", "quantization", "lora", "data", "rewards", "grpo", "dynamic_sampling", "validation",
+    "sft", "generation", "pipeline",
 )  # fmt: skip
 
 
@@ -66,6 +68,18 @@ def check_pipeline_settings(recipe: Recipe) -> None:
         raise R1Error(
             f"pipeline.coldstart = 'traces' needs data.dataset = 'synthetic:addition' (got {recipe.get('data.dataset')!r})",
             hint="for other problems set pipeline.coldstart = 'fewshot' or 'direct'",
+        )
+    if cfg.get("zero_model") not in ZERO_MODELS:
+        raise R1Error(
+            f"pipeline.zero_model = {cfg.get('zero_model')!r}: must be one of {', '.join(ZERO_MODELS)}",
+            hint="best: the GRPO checkpoint with the best validation accuracy (needs validation.every > 0)",
+        )
+    if cfg["zero_model"] == "best" and not (
+        recipe.get("validation.every") and recipe.get("validation.keep_best")
+    ):
+        raise R1Error(
+            "pipeline.zero_model = 'best' needs the GRPO stage to validate and keep its best model",
+            hint="set validation.every > 0 (and validation.keep_best = true), or pipeline.zero_model = 'final'",
         )
     for key in STEP_KEYS + COUNT_KEYS:
         value, least = cfg.get(key), 1 if key in STEP_KEYS else 0

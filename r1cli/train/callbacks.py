@@ -100,6 +100,8 @@ class MetricsLogCallback(TrainerCallback):
     the completions scored since the previous log (per-reward min/max, format, lengths, samples/s).
     """
 
+    adds_to_logs = True
+
     def __init__(self, output_dir: str | Path, *, rich: bool = True, recorder: RewardRecorder | None = None):
         self.recorder = recorder
         self.path = Path(output_dir) / METRICS_FILE
@@ -236,9 +238,10 @@ def quiet_trainer_output(trainer: Any) -> None:
 
     Replaces transformers' ProgressCallback (its bar is on stderr, but it writes each log dict to
     stdout) with the bar alone, and removes PrinterCallback (`disable_tqdm=True`: print(dict)).
-    Moves r1's MetricsLogCallback right after DefaultFlowCallback, ahead of the integrations
+    Moves r1's callbacks that add to the logs (`adds_to_logs`: validation scores, then
+    MetricsLogCallback, in their order) right after DefaultFlowCallback, ahead of the integrations
     (wandb, tensorboard, ...): callbacks run in order and share one `logs` dict, so the `r1/`
-    metrics it adds reach them too.
+    metrics they add reach metrics.jsonl and the integrations too.
     """
     _hide_tied_missing_keys(getattr(trainer, "model", None))
     callbacks = trainer.callback_handler.callbacks
@@ -248,8 +251,8 @@ def quiet_trainer_output(trainer: Any) -> None:
     # No bar at all when stderr is a file: its carriage-return redraws would fill the log.
     bar = (PrinterCallback,) if stderr_is_terminal() else (PrinterCallback, BarOnlyProgressCallback)
     callbacks[:] = [cb for cb in callbacks if type(cb) not in bar]
-    ours = [cb for cb in callbacks if isinstance(cb, MetricsLogCallback)]
-    rest = [cb for cb in callbacks if not isinstance(cb, MetricsLogCallback)]
+    ours = [cb for cb in callbacks if getattr(cb, "adds_to_logs", False)]
+    rest = [cb for cb in callbacks if not getattr(cb, "adds_to_logs", False)]
     flow = [i for i, cb in enumerate(rest) if isinstance(cb, DefaultFlowCallback)]
     at = flow[0] + 1 if flow else 0
     callbacks[:] = rest[:at] + ours + rest[at:]

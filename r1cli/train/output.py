@@ -22,6 +22,9 @@ from r1cli.rundir import OutputKind, check_resume_recipe, claim_output_dir, writ
 CHECKPOINT_RE = re.compile(r"^checkpoint-(\d+)$")
 # Written last, once the model is saved: the marker that a training stage finished.
 TRAIN_RESULT_FILE = "train_result.json"
+# The model with the best validation accuracy (r1cli/train/validation.py) and its record inside it.
+BEST_DIR = "best"
+BEST_FILE = "best.json"
 # Schedules whose learning rate does not depend on the total number of steps.
 STEP_FREE_SCHEDULES = ("constant", "constant_with_warmup")
 RUN_MARKERS = (
@@ -72,6 +75,16 @@ class TrainResult:
     global_step: int
     metrics: dict[str, Any] = field(default_factory=dict)
     resumed_from: str | None = None
+    best: dict[str, Any] | None = None  # the best validated model's step and scores (`best/`)
+
+
+def read_best(output_dir: Path) -> dict[str, Any] | None:
+    """The record of the run's best validated model (`best/best.json`), or None."""
+    path = output_dir / BEST_DIR / BEST_FILE
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def final_metrics(log_history: list[dict[str, Any]]) -> dict[str, Any]:
@@ -202,13 +215,22 @@ def train_and_save(
         global_step=trainer.state.global_step,
         metrics=final_metrics(trainer.state.log_history),
         resumed_from=str(checkpoint) if checkpoint else None,
+        best=read_best(output_dir),
     )
     save_trained_model(trainer, tokenizer, recipe, output_dir, system_prompt=system_prompt)
     if trainer.is_world_process_zero():
         write_model_card(output_dir, recipe, stage=stage, result=result)
         atomic_write_text(
             output_dir / TRAIN_RESULT_FILE,
-            json.dumps({"global_step": result.global_step, "metrics": result.metrics}, indent=2) + "\n",
+            json.dumps(
+                {
+                    "global_step": result.global_step,
+                    "metrics": result.metrics,
+                    **({"best": {"path": BEST_DIR, **result.best}} if result.best else {}),
+                },
+                indent=2,
+            )
+            + "\n",
         )
     return result
 
@@ -236,6 +258,12 @@ def write_model_card(output_dir: Path, recipe: Recipe, stage: str, result: Train
         else "from transformers import AutoModelForCausalLM\n"
         f'model = AutoModelForCausalLM.from_pretrained("{output_dir}")'
     )
+    best = (
+        f"- best validated model: `{BEST_DIR}/` (step {result.best['step']}, validation accuracy "
+        f"{result.best['accuracy']:.3f} on {result.best.get('problems', '?')} problems carved from train)\n"
+        if result.best
+        else ""
+    )
     card = f"""# {output_dir.name}
 
 {stage} of `{model}` trained with r1 ({"LoRA adapter" if adapter else "full weights"}).
@@ -243,7 +271,7 @@ def write_model_card(output_dir: Path, recipe: Recipe, stage: str, result: Train
 - steps: {result.global_step}{f" (resumed from {result.resumed_from})" if result.resumed_from else ""}
 {rewards}- dataset: `{recipe.get("data.dataset")}`
 - recipe: `recipe.toml` (every value with its origin); per-step metrics: `metrics.jsonl`
-
+{best}
 ## Final metrics
 
 | metric | value |

@@ -205,7 +205,8 @@ def build_callbacks(
 
 
 def attach_trainer(callbacks: list[TrainerCallback], trainer: Any) -> None:
-    """Hand the trainer to the callbacks that read its generation batch (completions.jsonl)."""
+    """Hand the trainer to the callbacks that use it (completions.jsonl reads its generation batch,
+    validation its model)."""
     for callback in callbacks:
-        if isinstance(callback, CompletionsLogCallback):
+        if hasattr(callback, "attach"):
             callback.attach(trainer)

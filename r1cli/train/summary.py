@@ -56,6 +56,24 @@ def _reward_rows(logs: dict[str, Any], recorder: RewardRecorder | None) -> list[
     return rows
 
 
+def _r1_grpo_parts(logs: dict[str, Any]) -> list[str]:
+    """Validation scores and dynamic sampling's groups, on the steps that logged them."""
+    parts = []
+    if (accuracy := as_number(logs.get("r1/val_accuracy"))) is not None:
+        shape = as_number(logs.get("r1/val_format_rate"))
+        parts.append(
+            f"validation accuracy {accuracy:.1%}" + (f", format {shape:.1%}" if shape is not None else "")
+        )
+    kept = as_number(logs.get("dynamic_sampling/groups_kept"))
+    if kept is not None:
+        dropped = as_number(logs.get("dynamic_sampling/groups_dropped")) or 0.0
+        rounds = as_number(logs.get("dynamic_sampling/extra_rounds")) or 0.0
+        short = as_number(logs.get("dynamic_sampling/groups_short")) or 0.0
+        text = f"groups kept {kept:g}, dropped {dropped:g}, extra rounds {rounds:g}"
+        parts.append(text + (f", short {short:g}" if short else ""))
+    return parts
+
+
 def _train_parts(logs: dict[str, Any]) -> list[str]:
     parts = [
         f"loss {_f(as_number(logs.get('loss')), '.4f')}",
@@ -129,7 +147,11 @@ def render_panel(
         width = max(len(r[0]) for r in rows)
         lines = [f"{label:<{width}}  {mean:>7} ± {std:<6} {span}".rstrip() for label, mean, std, span in rows]
         grid.add_row("rewards", "\n".join(lines))
-    for label, parts in (("quality", _quality_parts(logs, window)), ("perf", _perf_parts(logs))):
+    for label, parts in (
+        ("quality", _quality_parts(logs, window)),
+        ("grpo", _r1_grpo_parts(logs)),
+        ("perf", _perf_parts(logs)),
+    ):
         if parts:
             grid.add_row(label, " · ".join(parts))
     return Panel(grid, title=_title(state, logs), title_align="left", padding=(0, 1))
@@ -148,6 +170,7 @@ def render_line(
         *_train_parts(logs),
         *rewards,
         *_quality_parts(logs, window),
+        *_r1_grpo_parts(logs),
         *_perf_parts(logs),
     ]
     return " | ".join(parts)

@@ -26,7 +26,9 @@ from r1cli.train.output import TrainResult, start_run, train_and_save
 # The digests of the user's own reward files (rewards.functions `file.py:f` or `module:f`) a run started with.
 REWARD_SOURCES_FILE = "reward_sources.json"
 # The recipe sections that decide what R1-Zero trains: a resumed run must keep them.
-TRAINED_SECTIONS = ("model", "tiny", "quantization", "lora", "data", "rewards", "grpo")
+TRAINED_SECTIONS = (
+    "model", "tiny", "quantization", "lora", "data", "rewards", "grpo", "dynamic_sampling", "validation",
+)  # fmt: skip
 
 # [data] keys that shape `r1 data prepare`'s output and so do nothing on an already prepared folder.
 PREPARE_ONLY_KEYS = (
@@ -114,20 +116,24 @@ def with_rendered_prompts(dataset: Any, tokenizer: Any, template_kwargs: dict[st
 
 def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
     """Run GRPO as the recipe says; returns where the model went and its final metrics."""
-    from trl import GRPOTrainer
-
     from r1cli.data import load_prompt_dataset
+    from r1cli.grpo_settings import dynamic_sampling_settings, validation_settings
     from r1cli.models import load_model, load_tokenizer, lora_config
     from r1cli.recipe.trl_config import build_trainer_config
     from r1cli.rewards.custom import row_arguments
     from r1cli.rewards.registry import build_reward_functions, check_user_rewards, reward_weights
     from r1cli.train.callbacks import quiet_libraries, quiet_trainer_output
+    from r1cli.train.grpo_trainer import R1GRPOTrainer
     from r1cli.train.reward_log import RewardRecorder, attach_trainer, build_callbacks
+    from r1cli.train.validation import ValidationCallback, carve_validation
+    from r1cli.validate import world_size
 
     quiet_libraries()
     rewards_cfg = recipe.section("rewards")
     names = list(rewards_cfg["functions"])
     weights = reward_weights(rewards_cfg, names)
+    sampling = dynamic_sampling_settings(recipe.section("dynamic_sampling"), names, world_size())
+    validation = validation_settings(recipe.section("validation"))
     # Building the config sets up the distributed state, so every check below sees all ranks.
     config = build_trainer_config(recipe, "grpo", reward_weights=weights)
     output_dir = Path(config.output_dir)
@@ -139,6 +145,11 @@ def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
     dataset = load_prompt_dataset(recipe.section("data"), tokenizer=tokenizer)
     if "train" not in dataset or len(dataset["train"]) == 0:
         raise R1Error(f"dataset '{recipe.get('data.dataset')}' has no training rows")
+    problems = []
+    if validation.enabled:
+        dataset["train"], problems = carve_validation(
+            dataset["train"], validation.size, int(recipe.get("data.seed"))
+        )
     dataset = with_rendered_prompts(dataset, tokenizer, config.chat_template_kwargs)
     recorder = RewardRecorder(names, weights)
     functions = build_reward_functions(rewards_cfg, names)
@@ -149,8 +160,13 @@ def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
     model = load_model(
         recipe.tree, for_training=True, gradient_checkpointing=bool(config.activation_checkpointing)
     )
+    system_prompt = system_prompt_of_dataset(dataset["train"])
     callbacks = build_callbacks(recipe.section("logging"), recorder, output_dir)
-    trainer = GRPOTrainer(
+    if validation.enabled:
+        callbacks.insert(
+            0, ValidationCallback(problems, recipe, output_dir, validation, system_prompt=system_prompt)
+        )
+    trainer = R1GRPOTrainer(
         model=model,
         reward_funcs=reward_funcs,
         args=config,
@@ -158,6 +174,7 @@ def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
         processing_class=tokenizer,
         peft_config=lora_config(recipe.tree),
         callbacks=callbacks,
+        dynamic_sampling=sampling,
     )
     attach_trainer(callbacks, trainer)
     quiet_trainer_output(trainer)
@@ -169,5 +186,5 @@ def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
         output_dir,
         checkpoint=checkpoint,
         stage="R1-Zero GRPO",
-        system_prompt=system_prompt_of_dataset(dataset["train"]),
+        system_prompt=system_prompt,
     )

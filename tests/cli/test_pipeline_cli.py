@@ -26,6 +26,9 @@ runner = CliRunner()
         (["--pipeline.sft_steps", "0"], "pipeline.sft_steps = 0: must be an integer >= 1"),
         (["--pipeline.reject_problems", "-1"], "pipeline.reject_problems = -1: must be an integer >= 0"),
         (["--data.test_size", "0"], "data.test_size must not be 0"),
+        (["--pipeline.zero_model", "last"], "pipeline.zero_model = 'last': must be one of final, best"),
+        (["--pipeline.zero_model", "best"], "pipeline.zero_model = 'best' needs the GRPO stage to validate"),
+        (["--dynamic_sampling.max_rounds", "-2"], "dynamic_sampling.max_rounds must be a whole number >= 0"),
     ],
 )
 def test_bad_settings_are_one_line_and_write_nothing(tmp_path: Path, args: list[str], message: str) -> None:
