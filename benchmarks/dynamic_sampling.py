@@ -1,6 +1,6 @@
 """Does dynamic sampling (DAPO) reach the same held-out accuracy with fewer generated completions?
 
-    python benchmarks/dynamic_sampling.py                       # runs the tiny pipeline first (~5 min)
+    python benchmarks/dynamic_sampling.py                       # the tiny pipeline's first stages first (~2 min)
     python benchmarks/dynamic_sampling.py --pipeline runs/pipeline   # reuse a pipeline's data and SFT model
 
 The tiny pipeline's GRPO stage, twice from the same SFT model with the same seed: dynamic sampling off,
@@ -64,7 +64,7 @@ def main() -> int:
     if pipeline is None:
         pipeline = output / "pipeline"
         print(f"running the tiny pipeline into {pipeline} for its data and SFT model", flush=True)
-        run_pipeline(base, pipeline)
+        run_pipeline(base, pipeline, until="sft")
     cfg = base.section("pipeline")
     steps = args.steps or int(cfg["zero_steps"])
     batch = int(cfg["zero_batch_size"])

@@ -109,7 +109,7 @@ class Pipeline:
 
     # ---- the run ---------------------------------------------------------------------------------
 
-    def run(self) -> PipelineResult:
+    def run(self, until: str | None = None) -> PipelineResult:
         from r1cli.rundir import check_resume_recipe, claim_output_dir, write_recipe
 
         started = time.perf_counter()
@@ -127,7 +127,7 @@ class Pipeline:
             "reject_sft": self._reject_sft,
             "distill": self._distill,
         }
-        for name in STAGES:
+        for name in STAGES[: STAGES.index(until) + 1 if until else None]:
             record = self._finished(name)
             if record is not None:
                 self.records.append(record)
@@ -379,15 +379,22 @@ def _count_rows(path: Path) -> int:
 
 
 def run_pipeline(
-    recipe: Recipe, output_dir: str | Path, on_stage: Callable[[StageRecord], None] | None = None
+    recipe: Recipe,
+    output_dir: str | Path,
+    on_stage: Callable[[StageRecord], None] | None = None,
+    *,
+    until: str | None = None,
 ) -> PipelineResult:
-    """Run every stage not finished yet in `output_dir`; `on_stage` hears of each stage as it ends.
+    """Run every stage not finished yet in `output_dir`, up to and including `until` (default: all);
+    `on_stage` hears of each stage as it ends.
 
     `recipe` is resolved for the `zero` stage; the checks of the other training stages run here.
     """
+    if until is not None and until not in STAGES:
+        raise R1Error(f"no pipeline stage '{until}'", hint=f"stages: {', '.join(STAGES)}")
     from r1cli.validate import validate_recipe
 
     check_pipeline_settings(recipe)
     for stage in ("sft", "distill"):
         validate_recipe(recipe, stage)
-    return Pipeline(recipe, Path(output_dir), on_stage).run()
+    return Pipeline(recipe, Path(output_dir), on_stage).run(until)

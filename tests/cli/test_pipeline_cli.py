@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from r1cli.cli.main import app
+from r1cli.errors import R1Error
 
 runner = CliRunner()
 
@@ -67,3 +68,15 @@ def test_the_gpu_pipeline_recipe_resolves_for_every_stage(profile: str | None) -
     for stage in ("sft", "distill", "generate"):
         validate_recipe(recipe, stage)
     assert recipe.get("pipeline.student") == "Qwen/Qwen2.5-0.5B-Instruct"
+
+
+def test_run_until_a_stage_stops_after_it(tmp_path: Path) -> None:
+    from r1cli.pipeline import run_pipeline
+    from r1cli.recipe import load_recipe
+
+    recipe = load_recipe(None, None, ["--data.synthetic_size", "200"], environ={}, stage="zero")
+    result = run_pipeline(recipe, tmp_path / "run", until="coldstart")
+    assert [record.name for record in result.stages] == ["coldstart"]
+    assert (tmp_path / "run" / "coldstart").is_dir() and not (tmp_path / "run" / "sft").exists()
+    with pytest.raises(R1Error, match="no pipeline stage 'sfx'"):
+        run_pipeline(recipe, tmp_path / "other", until="sfx")
