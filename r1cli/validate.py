@@ -209,6 +209,17 @@ def _check_data(recipe: Recipe) -> None:
         synthetic_rows(dataset, recipe.section("data"))  # the task's own checks: a few milliseconds
 
 
+def _check_text_data(recipe: Recipe) -> None:
+    """Pretraining's corpus settings. The built-in corpus is carved from synthetic:addition, so its [data]
+    is checked as that task's; which sources hold text is the loader's to say (r1cli/data/text.py)."""
+    from r1cli.data.split import parse_test_size
+    from r1cli.data.synthetic import is_synthetic, synthetic_rows
+
+    parse_test_size(recipe.get("data.test_size"), _where(recipe, "data.test_size"))
+    if is_synthetic(str(recipe.get("data.dataset"))):
+        synthetic_rows("synthetic:addition", recipe.section("data"))
+
+
 def _check_generation(recipe: Recipe) -> None:
     """The [generation] section, as the generation engine checks it."""
     from r1cli.generation import generation_settings
@@ -310,6 +321,7 @@ STAGE_CHECKS: dict[str, tuple[Callable[[Recipe], None], ...]] = {
         _check_grpo_batch,
         _check_grpo_extras,
     ),
+    "pretrain": (_check_model, _check_trained_model, _check_text_data),
     "sft": (_check_model, _check_trained_model, _check_data),
     "distill": (_check_model, _check_trained_model, _check_data, _check_generation),
     "generate": (_check_model, _check_data, _check_generation),
@@ -334,6 +346,6 @@ def validate_recipe(recipe: Recipe, stage: str | None = None) -> Recipe:
     if _check_model in STAGE_CHECKS[stage]:
         _fit_precision(recipe)
         _fit_device(recipe)
-    if stage in ("sft", "distill"):  # the stages that train with [sft]
+    if stage in ("pretrain", "sft", "distill"):  # the stages that train with [sft]
         _check_packing(recipe)
     return recipe

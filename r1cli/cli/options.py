@@ -44,7 +44,7 @@ def resolve_recipe(
 ) -> Recipe:
     """Load and validate the recipe for `stage`; print its notes (deprecations, fallbacks) on stderr.
 
-    `stage` is one of recipe.stages.STAGES (zero, sft, distill, generate, score, prepare): validation
+    `stage` is one of recipe.stages.STAGES (pretrain, zero, sft, distill, generate, score, prepare): validation
     runs that stage's checks only. `overrides` are values from the command's own options (e.g.
     --output-dir), applied last.
     `model` is the model the command prompts (default: the recipe's model.name_or_path): what its folder

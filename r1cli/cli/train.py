@@ -1,4 +1,4 @@
-"""`r1 train zero` and `r1 train sft`: the training stages, each a thin call into r1cli.train."""
+"""`r1 train pretrain`, `r1 train zero` and `r1 train sft`: the training stages, each a thin call into r1cli.train."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ from r1cli.cli.options import (
     resolve_recipe,
 )
 
-app = typer.Typer(help="Train: R1-Zero GRPO, supervised fine-tuning.", no_args_is_help=True)
+app = typer.Typer(
+    help="Train: pretraining on text, R1-Zero GRPO, supervised fine-tuning.", no_args_is_help=True
+)
 
 OutputDirOption = Annotated[
     Path | None,
@@ -35,6 +37,36 @@ DataOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+@app.command(context_settings=OVERRIDES, epilog=OVERRIDES_HELP)
+def pretrain(
+    ctx: typer.Context,
+    recipe: RecipeOption = None,
+    profile: ProfileOption = None,
+    data: Annotated[
+        str | None,
+        typer.Option(
+            "--data",
+            help="Text to train on (same as --data.dataset): rows with a `text` column in a file, a folder or a "
+            "hub dataset, or synthetic:addition-text (worked additions in prose, built in).",
+            show_default=False,
+        ),
+    ] = None,
+    output_dir: OutputDirOption = None,
+    resume: ResumeOption = False,
+) -> None:
+    """Pretraining: causal language modelling on raw text, trained with \\[sft]; makes a base model.
+
+    Example: r1 train pretrain --data synthetic:addition-text -o runs/pretrain
+    """
+    from r1cli.train.pretrain import DEFAULT_OUTPUT_DIR, train_pretrain
+
+    output_dir = output_dir or DEFAULT_OUTPUT_DIR
+    recipe = recipe or (_run_recipe(output_dir, "sft") if resume else None)
+    overrides = {"sft.output_dir": output_dir, "data.dataset": data}
+    resolved = resolve_recipe(recipe, profile, ctx.args, stage="pretrain", overrides=overrides)
+    _report(train_pretrain(resolved, resume=resume))
 
 
 @app.command(context_settings=OVERRIDES, epilog=OVERRIDES_HELP)

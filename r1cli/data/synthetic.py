@@ -66,15 +66,49 @@ def addition_trace(problem: str) -> str | None:
     match = _ADDITION_RE.match(problem.strip())
     if not match:
         return None
-    a, b = match.group(1), match.group(2)
+    a, b = match.groups()
+    reasoning = "\n".join(sum_text for sum_text, _ in _column_sums(a, b))
+    return f"<think>\n{reasoning}\n</think>\n<answer>\n{int(a) + int(b)}\n</answer>"
+
+
+def addition_text(problem: str) -> str | None:
+    """A `What is A + B?` problem worked in plain prose, no tags and no chat turns: what a base model reads.
+
+    The same column sums as `addition_trace`, each saying which digit is written and what is carried; the
+    `r1 train pretrain` corpus `synthetic:addition-text` (r1cli/data/text.py) is made of these.
+
+    >>> print(addition_text("What is 47 + 85?"))
+    Question: What is 47 + 85?
+    Answer: 7 + 5 = 12, write 2 and carry 1. 4 + 8 + 1 = 13, write 13. So 47 + 85 = 132.
+    >>> addition_text("Hello") is None
+    True
+    """
+    match = _ADDITION_RE.match(problem.strip())
+    if not match:
+        return None
+    a, b = match.groups()
+    sums = _column_sums(a, b)
+    steps = []
+    for index, (sum_text, column) in enumerate(sums):
+        if index == len(sums) - 1:  # the last column is written whole, its carry included
+            steps.append(f"{sum_text}, write {column}.")
+        else:
+            steps.append(f"{sum_text}, write {column % 10}" + (" and carry 1." if column > 9 else "."))
+    return f"Question: What is {a} + {b}?\nAnswer: {' '.join(steps)} So {a} + {b} = {int(a) + int(b)}."
+
+
+def _column_sums(a: str, b: str) -> list[tuple[str, int]]:
+    """(`x + y [+ carry] = column`, column) per column of A + B, least significant first.
+
+    A missing digit reads as 0, so both numbers have the same columns.
+    """
     width = max(len(a), len(b))
-    lines, carry = [], 0
+    sums, carry = [], 0
     for x, y in zip(a.zfill(width)[::-1], b.zfill(width)[::-1], strict=True):
         column = int(x) + int(y) + carry
-        lines.append(f"{x} + {y}" + (f" + {carry}" if carry else "") + f" = {column}")
+        sums.append((f"{x} + {y}" + (f" + {carry}" if carry else "") + f" = {column}", column))
         carry = column // 10
-    reasoning = "\n".join(lines)
-    return f"<think>\n{reasoning}\n</think>\n<answer>\n{int(a) + int(b)}\n</answer>"
+    return sums
 
 
 def _addition(data_cfg: dict[str, Any]) -> list[dict[str, str]]:

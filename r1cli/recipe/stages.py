@@ -2,8 +2,8 @@
 
     resolve_recipe(..., stage="sft")      # r1cli.validate.validate_recipe runs the checks of SFT only
 
-A stage is what a command runs: `zero` (R1-Zero GRPO), `sft`, `distill`, `generate` (cold start,
-sample reject, eval, chat: generation only), `score` (reward score) and `prepare` (data prepare).
+A stage is what a command runs: `pretrain` (language modelling on text), `zero` (R1-Zero GRPO), `sft`,
+`distill`, `generate` (cold start, sample reject, eval, chat: generation only), `score` (reward score) and `prepare` (data prepare).
 Its trainer section is the `[grpo]` or `[sft]` table its trainer is configured from; the seed's flat
 flags (`--learning_rate`) land there.
 """
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from r1cli.errors import R1Error, did_you_mean
 
-STAGES = ("zero", "sft", "distill", "generate", "score", "prepare")
+STAGES = ("pretrain", "zero", "sft", "distill", "generate", "score", "prepare")
 # Stage -> the trainer section it trains with (stages that train nothing have none).
-TRAINER_SECTION: dict[str, str] = {"zero": "grpo", "sft": "sft", "distill": "sft"}
+TRAINER_SECTION: dict[str, str] = {"pretrain": "sft", "zero": "grpo", "sft": "sft", "distill": "sft"}
 # Older callers name the stage by its trainer section.
 _ALIASES = {"grpo": "zero"}
 

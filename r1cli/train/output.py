@@ -4,9 +4,11 @@ the model (full weights, or a LoRA adapter and optionally merged weights), the r
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
-from collections.abc import Sequence
+import shutil
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,6 +109,19 @@ def start_run(recipe: Recipe, output_dir: Path, *, resume: bool, trained: Sequen
         return None
     check_resume_recipe(recipe, output_dir, trained)
     return find_resume_checkpoint(output_dir, recipe, trainer_section_of(trained))
+
+
+@contextlib.contextmanager
+def no_trace_if_refused(output_dir: Path) -> Iterator[None]:
+    """Around building a trainer: a refused run (R1Error: bad data, nothing left to train on) removes the
+    output folder when it did not exist before (trl's config or trainer may have made it)."""
+    created = not output_dir.exists()
+    try:
+        yield
+    except R1Error:
+        if created and output_dir.is_dir():
+            shutil.rmtree(output_dir, ignore_errors=True)
+        raise
 
 
 def trainer_section_of(trained: Sequence[str]) -> str:

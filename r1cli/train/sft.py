@@ -14,14 +14,13 @@ a completion. The output directory is laid out like `r1 train zero`'s.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 from r1cli.errors import R1Error
 from r1cli.prompting import system_prompt_of_dataset
 from r1cli.recipe import Recipe
-from r1cli.train.output import TrainResult, start_run, train_and_save
+from r1cli.train.output import TrainResult, no_trace_if_refused, start_run, train_and_save
 
 # The recipe sections that decide what SFT trains: a resumed run must keep them.
 TRAINED_SECTIONS = ("model", "tiny", "quantization", "lora", "data", "sft")
@@ -189,13 +188,8 @@ def train_sft(recipe: Recipe, resume: bool = False) -> TrainResult:
     checkpoint = start_run(recipe, output_dir, resume=resume, trained=TRAINED_SECTIONS)
     config.distributed_state.wait_for_everyone()
 
-    created = not output_dir.exists()
-    try:
+    with no_trace_if_refused(output_dir):
         trainer, system_prompt = build_sft_trainer(recipe, config)
-    except R1Error:
-        if created and output_dir.is_dir():  # the trainer made it; a refused run leaves nothing behind
-            shutil.rmtree(output_dir, ignore_errors=True)
-        raise
     return train_and_save(
         trainer,
         trainer.processing_class,

@@ -76,16 +76,32 @@ def test_validation_messages(args: list[str], message: str) -> None:
 
 # (overrides, the stages that refuse them, the message): every other stage runs without that check.
 STAGE_RULES = [
-    (["--sft.learning_rate", "0"], {"sft", "distill"}, "sft.learning_rate .*learning rate must be positive"),
+    (
+        ["--sft.learning_rate", "0"],
+        {"pretrain", "sft", "distill"},
+        "sft.learning_rate .*learning rate must be positive",
+    ),
     (["--grpo.learning_rate", "0"], {"zero"}, "grpo.learning_rate .*learning rate must be positive"),
     (["--grpo.num_generations", "1"], {"zero"}, "at least 2 generations"),
     (["--rewards.functions", "[accuracy,formatt]"], {"zero", "score"}, "unknown reward function 'formatt'"),
     (["--rewards.timeout", "0"], {"zero", "score"}, "rewards.timeout"),
-    (["--quantization.load_in_4bit", "true"], {"zero", "sft", "distill"}, "set lora.enabled = true"),
-    (["--lora.enabled", "true", "--lora.dropout", "1.5"], {"zero", "sft", "distill", "generate"}, "dropout"),
+    (
+        ["--quantization.load_in_4bit", "true"],
+        {"pretrain", "zero", "sft", "distill"},
+        "set lora.enabled = true",
+    ),
+    (
+        ["--lora.enabled", "true", "--lora.dropout", "1.5"],
+        {"pretrain", "zero", "sft", "distill", "generate"},
+        "dropout",
+    ),
     (["--generation.top_p", "0"], {"distill", "generate"}, r"generation.top_p .*must be in \(0, 1\]"),
-    (["--logging.trend_window", "-1"], {"zero", "sft", "distill"}, "logging.trend_window"),
-    (["--data.synthetic_size", "0"], {"zero", "sft", "distill", "generate", "prepare"}, "synthetic_size"),
+    (["--logging.trend_window", "-1"], {"pretrain", "zero", "sft", "distill"}, "logging.trend_window"),
+    (
+        ["--data.synthetic_size", "0"],
+        {"pretrain", "zero", "sft", "distill", "generate", "prepare"},
+        "synthetic_size",
+    ),
 ]
 
 

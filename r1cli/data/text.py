@@ -1,0 +1,81 @@
+"""Plain-text corpora for `r1 train pretrain`: rows with a `text` column, nothing else asked of them.
+
+    dataset = load_text_dataset(recipe.section("data"), "notes.jsonl")          # {"text": ...} rows
+    dataset = load_text_dataset(recipe.section("data"), ADDITION_TEXT, tokenizer=tok)  # built in
+
+Sources: a local .jsonl/.json/.parquet/.csv file, a folder or hub dataset with a `text` column (its
+`train` split), or `synthetic:addition-text`: the train problems of `synthetic:addition`, worked in prose
+(r1cli/data/synthetic.py `addition_text`). Those problems are carved exactly as `r1 data prepare` and
+`r1 train zero` carve `synthetic:addition` with the same `[data]` section, so a model pretrained on them
+has never read a problem of the test split that a later eval scores it on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import datasets
+
+from r1cli.data.prepare import prepare
+from r1cli.data.sources import load_source
+from r1cli.data.synthetic import PREFIX, addition_text, is_synthetic
+from r1cli.errors import R1Error, did_you_mean
+
+TEXT_COLUMN = "text"
+ADDITION_TEXT = "synthetic:addition-text"
+TEXT_CORPORA = (ADDITION_TEXT,)
+_TEXT_HINT = 'pretraining reads raw text: one {"text": ...} row per document'
+
+
+def addition_text_rows(data_cfg: dict[str, Any], tokenizer: Any = None) -> list[dict[str, str]]:
+    """The `synthetic:addition-text` rows: each train problem of `synthetic:addition`, worked in prose.
+
+    The problems come from `prepare` itself (same rows, dedupe, prompt-length drop and seeded split as
+    `r1 train zero`'s data), so the held-out test split can never leak in. `tokenizer` is only needed
+    when `data.max_prompt_tokens` > 0, as for prepare.
+    """
+    dataset, _ = prepare(data_cfg, "synthetic:addition", sft=False, tokenizer=tokenizer)
+    return [{TEXT_COLUMN: addition_text(problem)} for problem in dataset["train"]["problem"]]
+
+
+def load_text_dataset(
+    data_cfg: dict[str, Any], source: str | None = None, tokenizer: Any = None
+) -> datasets.Dataset:
+    """The training rows of a text corpus, as a Dataset with the one column `text` (empty texts dropped)."""
+    source = source or data_cfg.get("dataset") or ""
+    if source == ADDITION_TEXT:
+        return datasets.Dataset.from_list(addition_text_rows(data_cfg, tokenizer))
+    if is_synthetic(source):
+        check_text_source(source)
+    raw = load_source(source, data_cfg)
+    if "train" not in raw.splits:
+        raise R1Error(
+            f"{raw.description} has no train split (splits: {', '.join(raw.splits)})", hint="set data.split"
+        )
+    rows = raw.splits["train"]
+    if TEXT_COLUMN not in rows.column_names:
+        raise R1Error(
+            f"{raw.description} has no `{TEXT_COLUMN}` column (columns: {', '.join(rows.column_names)})",
+            hint=f"{_TEXT_HINT}; chat or problem rows train with `r1 train sft` or `r1 train zero`",
+        )
+    rows = rows.select_columns([TEXT_COLUMN])
+    texts = rows[TEXT_COLUMN]
+    bad = next((i for i, text in enumerate(texts) if text is not None and not isinstance(text, str)), None)
+    if bad is not None:
+        raise R1Error(
+            f"{raw.description}: row {bad + 1} has a `{TEXT_COLUMN}` that is not a string", hint=_TEXT_HINT
+        )
+    max_rows = int(data_cfg.get("max_rows") or 0)
+    keep = [i for i, text in enumerate(texts) if text and text.strip()][: max_rows or None]
+    if not keep:
+        raise R1Error(f"{raw.description} holds no text (every `{TEXT_COLUMN}` is empty)", hint=_TEXT_HINT)
+    return rows.select(keep) if len(keep) != len(rows) else rows
+
+
+def check_text_source(source: str) -> None:
+    """R1Error for a `synthetic:` name that is no text corpus (`synthetic:addition` holds problems)."""
+    if is_synthetic(source) and source not in TEXT_CORPORA:
+        hint = did_you_mean(source, TEXT_CORPORA) or f"built-in text corpora: {', '.join(TEXT_CORPORA)}"
+        raise R1Error(
+            f"'{source}' is not a text corpus ({PREFIX}... tasks hold problems, not text)", hint=hint
+        )

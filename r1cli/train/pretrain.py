@@ -1,0 +1,79 @@
+"""Pretraining: plain causal language modelling on raw text, so that a model becomes a base model.
+
+    r1 train pretrain --data synthetic:addition-text -o runs/pretrain   # built-in corpus, no download
+    r1 train pretrain --data notes.jsonl -o runs/pretrain              # {"text": ...} rows
+    r1 train pretrain -o runs/pretrain --resume                        # continue from the last checkpoint
+
+The R1 paper starts R1-Zero from a base model that has read text, never chat turns; this stage makes one
+in miniature. trl's SFTTrainer trains on a `text` column as language modelling (loss on every token, an
+EOS appended to each row); it runs with the `[sft]` section (learning rate, steps, batch size, max_length),
+whose loss-mask keys do not apply to text. The output directory is laid out like `r1 train sft`'s, and the
+model records an empty system prompt: a base model was prompted with none.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from r1cli.recipe import Recipe
+from r1cli.train.output import TrainResult, no_trace_if_refused, start_run, train_and_save
+from r1cli.train.sft import TRAINED_SECTIONS, load_start_model, model_settings
+
+# Not [sft]'s output_dir, so that pretraining and SFT with one recipe never meet in one folder.
+DEFAULT_OUTPUT_DIR = Path("runs/pretrain")
+
+
+def build_pretrain_trainer(recipe: Recipe, config: Any) -> Any:
+    """An SFTTrainer for language modelling on the recipe's text corpus, not yet trained."""
+    from trl import SFTTrainer
+
+    from r1cli.data.prepare import quiet_datasets
+    from r1cli.data.text import TEXT_COLUMN, load_text_dataset
+    from r1cli.models import load_tokenizer, lora_config
+    from r1cli.train.callbacks import quiet_trainer_output, trainer_callbacks
+
+    tokenizer = load_tokenizer(model_settings(recipe))
+    with quiet_datasets():
+        train = load_text_dataset(recipe.section("data"), tokenizer=tokenizer)
+    # Plain text: the loss covers every token; [sft]'s masks are for chat and prompt/completion rows.
+    config.dataset_text_field = TEXT_COLUMN
+    config.assistant_only_loss = False
+    config.completion_only_loss = False
+    model = load_start_model(recipe, gradient_checkpointing=bool(config.activation_checkpointing))
+    with quiet_datasets():  # no tokenizing progress bars
+        trainer = SFTTrainer(
+            model=model,
+            args=config,
+            train_dataset=train,
+            processing_class=tokenizer,
+            peft_config=None if hasattr(model, "peft_config") else lora_config(model_settings(recipe)),
+            callbacks=trainer_callbacks(recipe.section("logging"), config.output_dir),
+        )
+    quiet_trainer_output(trainer)
+    return trainer
+
+
+def train_pretrain(recipe: Recipe, resume: bool = False) -> TrainResult:
+    """Pretrain as the recipe says (`[data]` names the corpus, `[sft]` the training); returns where the
+    model went and its final metrics."""
+    from r1cli.recipe.trl_config import build_trainer_config
+    from r1cli.train.callbacks import quiet_libraries
+
+    quiet_libraries()
+    # Building the config sets up the distributed state, so every check below sees all ranks.
+    config = build_trainer_config(recipe, "sft")
+    output_dir = Path(config.output_dir)
+    checkpoint = start_run(recipe, output_dir, resume=resume, trained=TRAINED_SECTIONS)
+    config.distributed_state.wait_for_everyone()
+    with no_trace_if_refused(output_dir):
+        trainer = build_pretrain_trainer(recipe, config)
+    return train_and_save(
+        trainer,
+        trainer.processing_class,
+        recipe,
+        output_dir,
+        checkpoint=checkpoint,
+        stage="Pretraining (causal language modelling on text)",
+        system_prompt="",
+    )
