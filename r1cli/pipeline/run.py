@@ -168,7 +168,8 @@ class Pipeline:
         save_prepared(dataset, summary, self.data_dir, recipe=self.recipe)
 
     def _problems(self, name: str, limit: int) -> Path:
-        """DIR/<name>/problems.jsonl: the first `limit` train problems (all with 0), with their gold."""
+        """DIR/<name>/problems.jsonl: the first `limit` train problems (all with 0), with their gold; with
+        [validation] on, the cold start leaves out the problems GRPO validates on (its SFT must not see them)."""
         from r1cli.data.problems import gold_of, read_problems
         from r1cli.jsonl import atomic_write
 
@@ -176,10 +177,26 @@ class Pipeline:
         if target.is_file():
             return target
         prompts = read_problems(self.data_dir, self.recipe.section("data"), split="train")
+        if name == "coldstart":
+            held = self._validation_problems()
+            prompts = [p for p in prompts if p.row.get("problem") not in held]
         chosen = prompts[:limit] if limit else prompts
         target.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(({"id": p.id, "problem": p.row["problem"], **gold_of(p.row)} for p in chosen), target)
         return target
+
+    def _validation_problems(self) -> set[str]:
+        """The problems the GRPO stage will carve from DIR/data's train split to validate on (none when off)."""
+        from r1cli.data import load_prepared
+        from r1cli.grpo_settings import validation_settings
+        from r1cli.train.validation import carve_validation
+
+        settings = validation_settings(self.recipe.section("validation"))
+        if not settings.enabled:
+            return set()
+        train = load_prepared(self.data_dir)[0]["train"]
+        _, problems = carve_validation(train, settings.size, int(self.recipe.get("data.seed")))
+        return {str(p.row["problem"]) for p in problems}
 
     # ---- stages ----------------------------------------------------------------------------------
 

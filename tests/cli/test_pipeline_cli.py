@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,20 @@ def test_run_until_a_stage_stops_after_it(tmp_path: Path) -> None:
     assert (tmp_path / "run" / "coldstart").is_dir() and not (tmp_path / "run" / "sft").exists()
     with pytest.raises(R1Error, match="no pipeline stage 'sfx'"):
         run_pipeline(recipe, tmp_path / "other", until="sfx")
+
+
+def test_the_cold_start_leaves_out_the_problems_grpo_validates_on(tmp_path: Path) -> None:
+    from r1cli.data import load_prepared
+    from r1cli.pipeline import run_pipeline
+    from r1cli.recipe import load_recipe
+    from r1cli.train.validation import carve_validation
+
+    overrides = ["--data.synthetic_size", "200", "--validation.every", "5", "--validation.size", "20"]
+    recipe = load_recipe(None, None, overrides, environ={}, stage="zero")
+    run_pipeline(recipe, tmp_path / "run", until="coldstart")
+    train = load_prepared(tmp_path / "run" / "data")[0]["train"]
+    carved = {p.row["problem"] for p in carve_validation(train, 20, int(recipe.get("data.seed")))[1]}
+    lines = (tmp_path / "run" / "coldstart" / "problems.jsonl").read_text().splitlines()
+    coldstart = {json.loads(line)["problem"] for line in lines}
+    assert len(carved) == 20 and not carved & coldstart
+    assert len(coldstart) == len(train) - 20
