@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -48,6 +50,74 @@ def kill_when(args: list[str], ready: Callable[[], bool], what: str, limit: floa
 def read_rows(path: Path) -> list[dict]:
     """The rows of a JSONL file."""
     return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def logged_steps(metrics: Path) -> list[int]:
+    """The steps of the rows in a metrics.jsonl that a run may be writing (a line caught half-written is skipped)."""
+    steps = []
+    for line in metrics.read_text().splitlines() if metrics.exists() else []:
+        with contextlib.suppress(ValueError):
+            steps.append(json.loads(line)["step"])
+    return steps
+
+
+def kill_past_checkpoint(args: list[str], output_dir: Path, step: int) -> None:
+    """Run the training command `args` and SIGKILL it once checkpoint-`step` in `output_dir` is complete and a
+    later step is logged: the resumed run must then drop those rows from metrics.jsonl and log them again.
+    Fails if the kill came only once the last step was logged (a run with nothing left to resume)."""
+    checkpoint = output_dir / f"checkpoint-{step}" / "trainer_state.json"
+    metrics = output_dir / "metrics.jsonl"
+    kill_when(
+        args,
+        lambda: checkpoint.exists() and max(logged_steps(metrics), default=0) > step,
+        f"a step logged after checkpoint-{step}",
+    )
+    planned = json.loads(checkpoint.read_text())["max_steps"]
+    assert max(logged_steps(metrics)) < planned, "the kill came after the last step"
+
+
+# Logged values that measure the machine (wall-clock time, throughput, memory), not the training: they differ
+# between any two runs. Listed by name, so that a new logged value is compared until someone says otherwise.
+MACHINE_METRICS = ("step_time", "r1/wall_time_per_step", "r1/samples_per_s", "r1/tokens_per_s")
+MACHINE_METRIC_PREFIXES = ("r1/ram_", "r1/cpu_", "r1/gpu_")
+
+
+def training_rows(output_dir: Path, ignore: Sequence[str] = ()) -> list[dict]:
+    """metrics.jsonl's training-step rows without the values that measure the machine (nor `ignore`)."""
+    from r1cli.train.callbacks import is_train_step
+
+    def kept(key: str) -> bool:
+        return (
+            key not in MACHINE_METRICS and key not in ignore and not key.startswith(MACHINE_METRIC_PREFIXES)
+        )
+
+    rows = read_rows(output_dir / "metrics.jsonl")
+    return [{k: v for k, v in row.items() if kept(k)} for row in rows if is_train_step(row)]
+
+
+def assert_resumed_exactly(straight: Path, resumed: Path, ignore: Sequence[str] = ()) -> int:
+    """`resumed` (a run killed, then resumed from a checkpoint) logged the same training rows as `straight` (a run
+    never stopped), every value equal but the machine's and `ignore`, and saved the same weights, every tensor
+    equal. Returns the step it resumed from."""
+    import torch
+    from safetensors.torch import load_file
+
+    card = (resumed / "README.md").read_text()
+    found = re.search(r"\(resumed from .*checkpoint-(\d+)\)", card)
+    assert found, f"{resumed} was not resumed from a checkpoint"
+    expected, got = training_rows(straight, ignore), training_rows(resumed, ignore)
+    assert [row["step"] for row in got] == [row["step"] for row in expected]  # nothing lost or logged twice
+    for want, have in zip(expected, got, strict=True):
+        differ = {
+            k: (want.get(k), have.get(k)) for k in want.keys() | have.keys() if want.get(k) != have.get(k)
+        }
+        assert not differ, f"step {want['step']}, straight vs resumed: {differ}"
+    weights = load_file(straight / "model.safetensors")
+    resumed_weights = load_file(resumed / "model.safetensors")
+    assert weights.keys() == resumed_weights.keys()
+    differ = [name for name, tensor in weights.items() if not torch.equal(tensor, resumed_weights[name])]
+    assert not differ, f"weights differ after the resume: {differ}"
+    return int(found.group(1))
 
 
 def generate_recipe(problems: Path, *extra: str):

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import kill_when, read_rows
+from conftest import assert_resumed_exactly, kill_past_checkpoint, kill_when, read_rows
 from typer.testing import CliRunner
 
 from r1cli.cli.main import app
@@ -59,16 +59,27 @@ def test_traces_train_a_smaller_student_and_compare_it_with_the_teacher(tmp_path
     assert "holds a student trained with other settings: sft.max_steps (2 -> 3)" in more.stderr
 
 
-def test_logits_distillation_trains_the_student(tmp_path: Path) -> None:
-    out = tmp_path / "logits"
-    result = _distill(out, "--method", "logits")
+def test_logits_distillation_trains_the_student_and_resumes_exactly(tmp_path: Path) -> None:
+    """The student trains on the teacher's logits; a run killed (SIGKILL) after a student checkpoint and run
+    again logs the same rows and saves the same student weights as the run never stopped."""
+    out, killed = tmp_path / "logits", tmp_path / "killed"
+    # 12 steps, a checkpoint every 2: the kill lands after checkpoint 2 with steps still to go (0.1 s each).
+    logits = ["--method", "logits", "--distill.max_steps", "12", "--distill.save_steps", "2"]
+    logits += ["--distill.save_total_limit", "10"]
+    result = _distill(out, *logits)
     assert result.exit_code == 0, result.output
     metrics = read_rows(out / "student" / "metrics.jsonl")
-    assert metrics[-1]["step"] == 2 and "loss" in metrics[-1]
+    assert metrics[-1]["step"] == 12 and "loss" in metrics[-1]
     assert (out / "student" / "model.safetensors").exists() and not (out / "traces.jsonl").exists()
     assert len(json.loads((out / "results.json").read_text())["scores"]) == 2
-    more = _distill(out, "--method", "logits", "--distill.max_steps", "3")
-    assert more.exit_code == 1 and "distill.max_steps (2 -> 3)" in more.stderr
+    more = _distill(out, *logits, "--distill.max_steps", "13")
+    assert more.exit_code == 1 and "distill.max_steps (12 -> 13)" in more.stderr
+
+    args = [*R1, "distill", "--teacher", "r1-tiny", "--output-dir", str(killed), *SMALL, *logits]
+    kill_past_checkpoint(args, killed / "student", 2)
+    again = subprocess.run(args, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert_resumed_exactly(out / "student", killed / "student")
 
 
 def test_logits_refusals_create_no_folder(tmp_path: Path) -> None:

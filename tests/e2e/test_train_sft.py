@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import kill_when
+from conftest import assert_resumed_exactly, kill_past_checkpoint
 from typer.testing import CliRunner
 
 from r1cli.cli.main import app
@@ -123,12 +123,15 @@ def test_sft_continues_from_grpo_outputs_full_and_adapter(tmp_path: Path) -> Non
         assert tomllib.loads((out / "recipe.toml").read_text())["model"]["name_or_path"] == str(zero)
 
 
-def test_sigkill_then_resume_ends_at_the_planned_step(tmp_path: Path) -> None:
+def test_sigkill_then_resume_ends_exactly_as_a_straight_run(tmp_path: Path) -> None:
+    """Killed (SIGKILL) after a checkpoint and resumed, a run logs the same rows and saves the same weights as
+    the run never stopped, but for `num_tokens`: trl's SFTTrainer keeps that count in the trainer, not in the
+    checkpoint, so the resumed run counts again from 0 (the loss and the weights do not depend on it)."""
     data = _write(tmp_path / "rows.jsonl", _rows("messages", 32))
-    out = tmp_path / "killed"
-    args = [*R1, "train", "sft", "--data", str(data), "--output-dir", str(out), *FAST]
-    args += ["--sft.max_steps", "8", "--sft.save_steps", "2", "--sft.save_total_limit", "10"]
-    kill_when(args, (out / "checkpoint-2" / "trainer_state.json").exists, "the first checkpoint")
+    out, straight = tmp_path / "killed", tmp_path / "straight"
+    settings = ["--data", str(data), *FAST, "--sft.max_steps", "8", "--sft.save_steps", "2"]
+    settings += ["--sft.save_total_limit", "10"]
+    kill_past_checkpoint([*R1, "train", "sft", "--output-dir", str(out), *settings], out, 2)
     assert not (out / "model.safetensors").exists()
 
     resumed = subprocess.run(
@@ -138,6 +141,13 @@ def test_sigkill_then_resume_ends_at_the_planned_step(tmp_path: Path) -> None:
     steps = [m["step"] for m in _metrics(out) if "loss" in m]
     assert steps == list(range(1, 9))  # nothing lost, nothing logged twice
     assert json.loads((out / "train_result.json").read_text())["global_step"] == 8
+
+    done = runner.invoke(app, ["train", "sft", "--output-dir", str(straight), *settings])
+    assert done.exit_code == 0, done.output
+    resumed_at = assert_resumed_exactly(straight, out, ignore=["num_tokens"])
+    counted = {m["step"]: m["num_tokens"] for m in _metrics(straight) if "num_tokens" in m}
+    restarted = {s: n - counted[resumed_at] if s > resumed_at else n for s, n in counted.items()}
+    assert {m["step"]: m["num_tokens"] for m in _metrics(out) if "num_tokens" in m} == restarted
 
 
 @pytest.mark.parametrize(

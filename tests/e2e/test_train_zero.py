@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import kill_when
+from conftest import assert_resumed_exactly, kill_past_checkpoint, read_rows
 from typer.testing import CliRunner
 
 from r1cli.cli.main import app
@@ -131,23 +131,29 @@ def test_resume_without_a_checkpoint_is_refused(tmp_path: Path) -> None:
     assert "nothing to resume" in result.stderr
 
 
-def test_sigkill_then_resume_ends_at_the_planned_step(tmp_path: Path) -> None:
-    out = tmp_path / "killed"
-    base = [*R1, "train", "zero", "--output-dir", str(out), *FAST, "--grpo.save_steps", "2"]
-    base += ["--grpo.save_total_limit", "10", "--grpo.lr_scheduler_type", "linear"]
-    args = [*base, "--grpo.max_steps", "8"]
-    kill_when(args, (out / "checkpoint-2" / "trainer_state.json").exists, "the first checkpoint")
-    assert not (out / "checkpoint-8").exists()
+def test_sigkill_then_resume_ends_exactly_as_a_straight_run(tmp_path: Path) -> None:
+    """Killed (SIGKILL) after a checkpoint and resumed, a run logs the same rows, keeps the same completions and
+    saves the same weights as the run never stopped: the checkpoint holds the model, optimizer, schedule and
+    RNG states, and the trainer skips the batches already trained on.
+
+    Exact because each step generates its own completions (steps_per_generation 1, trl's default). With
+    steps_per_generation or num_iterations above 1, a checkpoint inside a generation's steps does not resume
+    exactly: trl keeps the generated batch out of checkpoints and generates anew there (measured: save_steps 3,
+    steps_per_generation 2 -> losses from step 4 on and every weight differ).
+    """
+    out, straight = tmp_path / "killed", tmp_path / "straight"
+    settings = [*FAST, "--grpo.save_steps", "2", "--grpo.save_total_limit", "10"]
+    settings += ["--grpo.lr_scheduler_type", "linear", "--grpo.max_steps", "8"]
+    args = ["train", "zero", "--output-dir", str(out), *settings]
+    kill_past_checkpoint([*R1, *args], out, 2)
 
     # A linear schedule planned for 8 steps cannot be stretched to 12 on resume: refused, nothing touched.
-    changed = subprocess.run([*base, "--grpo.max_steps", "12", "--resume"], capture_output=True, text=True)
-    assert changed.returncode == 1 and "planned with" in changed.stderr
+    changed = runner.invoke(app, [*args, "--grpo.max_steps", "12", "--resume"])
+    assert changed.exit_code == 1 and "planned with" in changed.stderr
 
     # Resuming with different training settings is refused; plain --resume takes the run's own recipe.
-    other = subprocess.run(
-        [*args, "--grpo.learning_rate", "1e-4", "--resume"], capture_output=True, text=True
-    )
-    assert other.returncode == 1 and "differs from the run's: grpo.learning_rate" in other.stderr
+    other = runner.invoke(app, [*args, "--grpo.learning_rate", "1e-4", "--resume"])
+    assert other.exit_code == 1 and "differs from the run's: grpo.learning_rate" in other.stderr
     resumed = subprocess.run(
         [*R1, "train", "zero", "--output-dir", str(out), "--resume"], capture_output=True, text=True
     )
@@ -156,10 +162,14 @@ def test_sigkill_then_resume_ends_at_the_planned_step(tmp_path: Path) -> None:
     state = json.loads((out / "checkpoint-8" / "trainer_state.json").read_text())
     assert state["global_step"] == 8
     assert all((out / f"checkpoint-{step}").is_dir() for step in (2, 4, 6, 8))
-    assert (out / "model.safetensors").exists()
     # completions.jsonl went on from the checkpoint: each step's sample once, none lost or doubled.
     steps = [json.loads(line)["step"] for line in (out / "completions.jsonl").read_text().splitlines()]
     assert steps == sorted(steps) and {s: steps.count(s) for s in set(steps)} == {s: 8 for s in range(1, 9)}
+
+    done = runner.invoke(app, ["train", "zero", "--output-dir", str(straight), *settings])
+    assert done.exit_code == 0, done.output
+    assert_resumed_exactly(straight, out)
+    assert read_rows(out / "completions.jsonl") == read_rows(straight / "completions.jsonl")
 
 
 def _free_port() -> int:
