@@ -8,10 +8,13 @@ variance), `parity` scores the completion's length (some groups vary, some do no
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import torch
+from conftest import assert_resumed_exactly, kill_past_checkpoint, training_rows
 from safetensors.torch import load_file
 from typer.testing import CliRunner
 
@@ -19,6 +22,7 @@ from r1cli.cli.main import app
 
 pytestmark = pytest.mark.slow
 runner = CliRunner()
+R1 = [sys.executable, "-m", "r1cli.cli.main"]
 # 2 prompts x 4 generations of 8 tokens a step.
 FAST = [
     "--grpo.per_device_train_batch_size", "8",
@@ -148,3 +152,38 @@ def test_validation_size_that_leaves_no_training_row_is_refused(tmp_path: Path) 
     result = runner.invoke(app, [*args, "--validation.size", "1000"])
     assert result.exit_code == 1
     assert "validation.size = 1000 leaves no training row" in result.stderr
+
+
+def test_resume_is_exact_with_dynamic_sampling_and_validation(tmp_path: Path) -> None:
+    """Killed after a checkpoint and resumed, a run with both features logs the same rows (validation scores and
+    dynamic sampling's counts included) and saves the same final and best weights as a run never stopped:
+    the further prompts come from streams seeded by step and round, the checks run in a fork of the RNG."""
+    settings = [*FAST, "--grpo.max_steps", "4", "--grpo.save_total_limit", "10", "--logging.rich", "false"]
+    settings += ["--rewards.functions", f"[{_rewards_file(tmp_path)}:parity]", "--dynamic_sampling.enabled"]
+    settings += [
+        "true",
+        "--dynamic_sampling.reward",
+        "parity",
+        "--validation.every",
+        "2",
+        "--validation.size",
+        "8",
+    ]
+    straight, killed = tmp_path / "straight", tmp_path / "killed"
+    _train(straight, *settings)
+    kill_past_checkpoint([*R1, "train", "zero", "--output-dir", str(killed), *settings], killed, 2)
+    resumed = subprocess.run(
+        [*R1, "train", "zero", "--output-dir", str(killed), "--resume"], capture_output=True, text=True
+    )
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert assert_resumed_exactly(straight, killed) >= 2
+    rows = training_rows(killed)
+    assert any("r1/val_accuracy" in row for row in rows) and all(
+        "dynamic_sampling/groups_kept" in row for row in rows
+    )
+    assert (straight / "best" / "best.json").read_text() == (killed / "best" / "best.json").read_text()
+    best, other = (
+        load_file(straight / "best" / "model.safetensors"),
+        load_file(killed / "best" / "model.safetensors"),
+    )
+    assert all(torch.equal(best[name], other[name]) for name in best)
