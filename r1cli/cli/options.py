@@ -53,7 +53,6 @@ def resolve_recipe(
     section and check it themselves.
     """
     from r1cli.console import note
-    from r1cli.prompting import recorded_recipe_values
     from r1cli.recipe import load_recipe
     from r1cli.validate import validate_recipe
 
@@ -63,6 +62,8 @@ def resolve_recipe(
             args += [f"--{key}", str(value)]
     resolved = load_recipe(recipe, profile, args, stage=stage)
     if stage not in STAGES_WITHOUT_A_MODEL:
+        from r1cli.prompting import recorded_recipe_values  # locating a model costs imports: only here
+
         recorded, origin = recorded_recipe_values(
             model or resolved.get("model.name_or_path") or "", resolved.section("tiny")
         )

@@ -82,7 +82,7 @@ def score(
     from r1cli.rewards.scoring import score_file
 
     # The rewards table is checked by the registry itself; full validation would import torch.
-    resolved = resolve_recipe(recipe, profile, ctx.args, validate=False)
+    resolved = resolve_recipe(recipe, profile, ctx.args, stage="score", validate=False)
     rewards_cfg = resolved.section("rewards")
     names = _names(rewards) if rewards is not None else None
     weight_values = _weights(weights) if weights is not None else None

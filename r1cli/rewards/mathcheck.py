@@ -14,13 +14,12 @@ import random
 import re
 from collections.abc import Callable
 
-from antlr4.atn.PredictionMode import PredictionMode
 from latex2sympy2_extended import NormalizationConfig
-from latex2sympy2_extended import latex2sympy2 as _latex2sympy2
 from math_verify import ExprExtractionConfig, LatexExtractionConfig, grader, parse, verify
 from sympy import Basic, Derivative, Eq, Expr, Float, Integral, S, Subs, Symbol
 from sympy.core.function import AppliedUndef
 
+from r1cli.rewards import fast_latex  # noqa: F401  (patches latex2sympy's parser on import)
 from r1cli.rewards.latex_text import has_math_marks, single_span
 
 # math-verify warns once that its timeout is off: the verifier enforces it, so the note is noise.
@@ -45,35 +44,6 @@ _NUMBER_LIST_RE = re.compile(
 )
 _PROSE_RE = re.compile(r"(?<![\\a-zA-Z])[A-Za-z]{3,}")
 _SCIENTIFIC_RE = re.compile(r"^(-?\d+(?:\.\d+)?)[eE]([+-]?\d+)$")
-
-
-_CREATE_PARSER = _latex2sympy2._Latex2Sympy.create_parser
-_PARSE_LATEX = _latex2sympy2._Latex2Sympy.parse
-
-
-def _create_parser(self: object, latex: str) -> object:
-    parser = _CREATE_PARSER(self, latex)
-    if getattr(self, "_r1_sll", False):
-        parser._interp.predictionMode = PredictionMode.SLL
-    return parser
-
-
-def _parse_latex_in_two_stages(self: object, latex: str) -> object:
-    """ANTLR's two-stage parsing: the fast SLL prediction first, which gives exactly the LL parse tree
-    whenever it succeeds; on any failure, the full LL parse math-verify always does (about 20% less
-    time on LaTeX answers, the same results)."""
-    self._r1_sll = True
-    try:
-        return _PARSE_LATEX(self, latex)
-    except Exception:
-        pass
-    finally:
-        self._r1_sll = False
-    return _PARSE_LATEX(self, latex)
-
-
-_latex2sympy2._Latex2Sympy.create_parser = _create_parser
-_latex2sympy2._Latex2Sympy.parse = _parse_latex_in_two_stages
 
 
 def _has_sympy(parsed: list) -> bool:

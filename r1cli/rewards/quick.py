@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
+from r1cli.rewards.latex_text import single_span
 from r1cli.rewards.numbers import decimal_comma_value
 
 __all__ = ["number_value", "quick_judge"]
@@ -66,10 +67,10 @@ def quick_judge(gold: str, answer: str | None) -> bool | type[NotImplemented] | 
 
     An answer written exactly as the gold is right, even where math-verify cannot parse the gold:
 
-    >>> quick_judge(r"\text{(B)}", r"\text{(B)}")
-    True
+    >>> quick_judge(r"\text{(B)}", r"\text{(B)}"), quick_judge(r"$\frac{\pi r}{h+r}$", r"\frac{\pi r}{h+r}")
+    (True, True)
     """
-    if answer is not None and answer.strip() == gold.strip():
+    if answer is not None and _math_content(answer) == _math_content(gold):
         return True
     gold_value = number_value(gold)
     if answer is not None and _decimal_comma_equal(gold, answer, gold_value):
@@ -90,6 +91,17 @@ def quick_judge(gold: str, answer: str | None) -> bool | type[NotImplemented] | 
     if apart > largest / 1000 and (largest < Fraction(1, 100) or apart > Fraction(1, 100_000)):
         return False
     return NotImplemented
+
+
+def _math_content(text: str) -> str:
+    r"""The text inside its math delimiters when it is one math span (`$x$`, `\(x\)`), else the text:
+    the same writing with or without delimiters is the same answer.
+
+    >>> _math_content(" $x^2$ "), _math_content("$1$ and $2$")
+    ('x^2', '$1$ and $2$')
+    """
+    span = single_span(text)
+    return span if span is not None else text.strip()
 
 
 def _percent_judge(gold: str, gold_value: tuple[Fraction, bool], answer: str) -> bool | type[NotImplemented]:

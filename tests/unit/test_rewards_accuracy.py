@@ -284,12 +284,12 @@ def test_a_number_inside_latex_that_does_not_parse_is_not_the_answer() -> None:
     assert judge(gold, r"\frac{1}{3} E_{1}+\frac{2}{3} E_{2}") is True
 
 
-def test_two_stage_latex_parsing_gives_math_verifys_own_results(monkeypatch) -> None:
+def test_the_faster_latex_parser_gives_math_verifys_own_results(monkeypatch) -> None:
     from latex2sympy2_extended import latex2sympy2
     from math_verify.parser import parse_latex_cached
     from sympy import srepr
 
-    from r1cli.rewards import mathcheck
+    from r1cli.rewards import fast_latex, mathcheck
 
     answers = [
         r"\frac{1}{2}",
@@ -311,6 +311,8 @@ def test_two_stage_latex_parsing_gives_math_verifys_own_results(monkeypatch) -> 
         "E_{1},E_{2}",
         r"\{ 1, 2 \} \cup (3, 4]",
         "((",
+        "007 + 0.50 + 1,000 + 3.14159265358979323846 + 0.000",
+        r"\frac{007}{3} = 2.50",
     ]
 
     def parsed() -> list:
@@ -319,7 +321,8 @@ def test_two_stage_latex_parsing_gives_math_verifys_own_results(monkeypatch) -> 
         return [[srepr(x) for x in mathcheck.parse_answer(a)] for a in answers]
 
     two_stage = parsed()
-    monkeypatch.setattr(latex2sympy2._Latex2Sympy, "parse", mathcheck._PARSE_LATEX)
+    monkeypatch.setattr(latex2sympy2._Latex2Sympy, "parse", fast_latex.PARSE_LATEX)
+    monkeypatch.setattr(latex2sympy2._Latex2Sympy, "parse_number", fast_latex.PARSE_NUMBER)
     assert two_stage == parsed()
     mathcheck.parse_answer.cache_clear()
 
