@@ -32,7 +32,7 @@ def test_commands_ctrl_c_and_ctrl_d_in_a_terminal(tmp_path):
         sys.executable,
         ["-m", "r1cli.cli.main", "chat", str(model), "--temperature", "0"],
         encoding="utf-8",
-        timeout=120,
+        timeout=300,  # a loaded machine takes long to import torch and transformers
         dimensions=(40, 200),
     )
     try:
