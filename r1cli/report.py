@@ -8,6 +8,7 @@ Reads `<run>/metrics.jsonl` (what the training callbacks append each logging ste
 `r1/`). Works on a run that is still going: a torn last line (a write in flight) is left out. Every
 plot shows the raw logged points and a moving average over them; only metrics the run logged get a
 plot. Several runs give one set of plots with a line per run, in the `output` folder.
+Several runs of one configuration (seeds) drawn as a band: r1cli.report_bands.
 """
 
 from __future__ import annotations
