@@ -8,6 +8,7 @@ Reads `<run>/metrics.jsonl` (what the training callbacks append each logging ste
 `r1/`). Works on a run that is still going: a torn last line (a write in flight) is left out. Every
 plot shows the raw logged points and a moving average over them; only metrics the run logged get a
 plot. Several runs give one set of plots with a line per run, in the `output` folder.
+Several runs of one configuration (seeds) drawn as a band: r1cli.report_bands.
 """
 
 from __future__ import annotations
@@ -201,7 +202,7 @@ class Summary:
         verdict = "" if good is None else (" (better)" if good else " (worse)")
         ratio = change / abs(self.start) if abs(self.start) > 1e-12 else None
         relative = "" if ratio is None else f" {ratio:+.0%}" if abs(ratio) >= 0.1 else f" {ratio:+.1%}"
-        return f"{arrow} {_num(self.start)} → {_num(self.end)}{relative}{verdict}"
+        return f"{arrow} {number_text(self.start)} → {number_text(self.end)}{relative}{verdict}"
 
 
 def summarize(run: RunMetrics, metric: Metric) -> Summary | None:
@@ -225,7 +226,7 @@ def summarize(run: RunMetrics, metric: Metric) -> Summary | None:
     )
 
 
-def _num(value: float | None) -> str:
+def number_text(value: float | None) -> str:
     if value is None:
         return "-"
     if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e5):
@@ -233,7 +234,7 @@ def _num(value: float | None) -> str:
     return f"{value:.4g}"
 
 
-def _duration(seconds: float | None) -> str:
+def duration_text(seconds: float | None) -> str:
     if seconds is None:
         return "unknown"
     minutes, secs = divmod(round(seconds), 60)
@@ -264,6 +265,13 @@ def plot_metric(runs: list[RunMetrics], metric: Metric, path: Path) -> bool:
         plotted = True
     if not plotted:
         return False
+    save_metric_figure(figure, metric, window, path)
+    return True
+
+
+def save_metric_figure(figure: Any, metric: Metric, window: int, path: Path) -> None:
+    """Title, axes and legend of a metric's plot (one axes), then the PNG written whole."""
+    axes = figure.axes[0]
     suffix = f" · moving average of {window} logged steps" if window > 1 else ""
     axes.set_title(f"{metric.title}{suffix}", fontsize=11)
     axes.set_xlabel("training step (optimizer updates)")
@@ -274,7 +282,6 @@ def plot_metric(runs: list[RunMetrics], metric: Metric, path: Path) -> bool:
     axes.legend(loc="best", fontsize=8)
     with atomic_path(path) as temporary:  # a reader (or a rerun) never sees half a PNG
         figure.savefig(temporary, format="png", dpi=110)
-    return True
 
 
 # ---- report -------------------------------------------------------------------------------------
@@ -292,14 +299,14 @@ class Report:
 def _run_lines(run: RunMetrics) -> list[str]:
     last = run.rows[-1]
     age = time.time() - (run.directory / METRICS_FILE).stat().st_mtime
-    status = "finished" if run.finished() else f"in progress or stopped (last log {_duration(age)} ago)"
+    status = "finished" if run.finished() else f"in progress or stopped (last log {duration_text(age)} ago)"
     lines = [
         f"## {run.name}",
         "",
         f"- folder: `{run.directory}`",
         f"- kind: {run.kind()}, {status}",
         f"- steps logged: {len(run.rows)}, last step {last.get('step')}",
-        f"- wall time: {_duration(run.wall_seconds())}",
+        f"- wall time: {duration_text(run.wall_seconds())}",
     ]
     if run.skipped:
         lines.append(f"- {run.skipped} unreadable line(s) of {METRICS_FILE} left out")
@@ -311,8 +318,8 @@ def _run_lines(run: RunMetrics) -> list[str]:
     for metric in run.metrics():
         if (s := summarize(run, metric)) is None:
             continue
-        best = f"{_num(s.best)} ({s.best_step})" if s.best is not None else "-"
-        lines.append(f"| {metric.key} | {_num(s.final)} ({s.final_step}) | {best} | {s.trend} |")
+        best = f"{number_text(s.best)} ({s.best_step})" if s.best is not None else "-"
+        lines.append(f"| {metric.key} | {number_text(s.final)} ({s.final_step}) | {best} | {s.trend} |")
     lines.append("")
     samples = read_samples(run.directory)
     if samples:  # a GRPO run's completions.jsonl
@@ -331,14 +338,8 @@ def write_report(run_dirs: list[Path], output: Path | None = None) -> Report:
         )
     runs = [read_run(directory) for directory in run_dirs]
     target = Path(output) if output is not None else runs[0].directory
-    if target.exists() and not target.is_dir():
-        raise R1Error(f"cannot write the report into {target}: it is not a directory")
-    plots_dir = target / PLOTS_DIR
-    plots_dir.mkdir(parents=True, exist_ok=True)
-
-    logged = {m.key: m for run in runs for m in run.metrics()}
-    metrics = [m for m in logged.values() if m.key.startswith("rewards/")]
-    metrics += [m for m in FIXED_METRICS if m.key in logged]
+    plots_dir = make_plots_dir(target)
+    metrics = logged_metrics(runs)
     plots = [
         plots_dir / f"{m.file}.png" for m in metrics if plot_metric(runs, m, plots_dir / f"{m.file}.png")
     ]
@@ -356,6 +357,24 @@ def write_report(run_dirs: list[Path], output: Path | None = None) -> Report:
     return Report(markdown, plots, runs)
 
 
+def make_plots_dir(target: Path) -> Path:
+    """`target/plots`, created; R1Error when `target` is a file."""
+    if target.exists() and not target.is_dir():
+        raise R1Error(f"cannot write the report into {target}: it is not a directory")
+    plots_dir = target / PLOTS_DIR
+    plots_dir.mkdir(parents=True, exist_ok=True)
+    return plots_dir
+
+
+def logged_metrics(runs: list[RunMetrics]) -> list[Metric]:
+    """The metrics any of the runs logged: rewards first, then the fixed ones in their order."""
+    logged = {m.key: m for run in runs for m in run.metrics()}
+    return [
+        *(m for m in logged.values() if m.key.startswith("rewards/")),
+        *(m for m in FIXED_METRICS if m.key in logged),
+    ]
+
+
 def _comparison(runs: list[RunMetrics], metrics: list[Metric]) -> list[str]:
     """One table, a row per run: steps, wall time, the final value of each metric."""
     header = ["run", "steps", "wall time", *(m.key for m in metrics)]
@@ -364,7 +383,7 @@ def _comparison(runs: list[RunMetrics], metrics: list[Metric]) -> list[str]:
         finals = []
         for metric in metrics:
             s = summarize(run, metric)
-            finals.append(_num(s.final) if s else "-")
-        cells = [run.name, str(run.rows[-1].get("step")), _duration(run.wall_seconds()), *finals]
+            finals.append(number_text(s.final) if s else "-")
+        cells = [run.name, str(run.rows[-1].get("step")), duration_text(run.wall_seconds()), *finals]
         lines.append("| " + " | ".join(cells) + " |")
     return [*lines, ""]

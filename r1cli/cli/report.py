@@ -3,6 +3,8 @@
     r1 report runs/zero                                   # runs/zero/plots/*.png and runs/zero/report.md
     r1 report runs/zero runs/zero-lr2 --output runs/cmp   # one set of plots, a line per run
     r1 report runs/zero --samples 5                       # and 5 of its completions, first to last
+    r1 report --group zero=runs/z-s1,runs/z-s2,runs/z-s3 --group sft=runs/s-s1,runs/s-s2 -o runs/cmp
+                                                          # seeds as one band per group: mean, min-max
 
 The report's path goes to stdout, a summary table to stderr. Works on a run that is still training.
 """
@@ -17,13 +19,18 @@ import typer
 
 if TYPE_CHECKING:
     from r1cli.report import Report
+    from r1cli.report_bands import GroupReport
 
 
 def report(
     run_dirs: Annotated[
-        list[Path],
-        typer.Argument(metavar="RUN_DIR...", help="Output folders of r1 train runs (holding metrics.jsonl)."),
-    ],
+        list[Path] | None,
+        typer.Argument(
+            metavar="RUN_DIR...",
+            help="Output folders of r1 train runs (holding metrics.jsonl).",
+            show_default=False,
+        ),
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -42,24 +49,48 @@ def report(
             help="Also print N completions of each GRPO run (completions.jsonl), spread first to last.",
         ),
     ] = 0,
+    groups: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--group",
+            "-g",
+            metavar="NAME=RUN_DIR,...",
+            help="Runs of one configuration (seeds), drawn as one band: the mean over the runs at the steps"
+            " they all logged, min-max shaded; report.md gives mean ± sd and min..max. Repeat per group;"
+            " a RUN_DIR outside any group is a group of its own. Needs --output.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Plots and a Markdown summary (report.md) of training runs, from their metrics.jsonl.
 
     Plots each reward, the total reward, loss, completion length, format compliance and learning
-    rate over the steps (raw points and a moving average): those the run logged.
+    rate over the steps (raw points and a moving average): those the run logged. With --group,
+    each group of seeds is one band: the mean line over its runs and the min-max range shaded.
 
     Example: r1 report runs/zero
     """
+    if not run_dirs and not groups:
+        raise typer.BadParameter("give RUN_DIR... or --group NAME=RUN_DIR,...", param_hint="RUN_DIR...")
+    if groups:
+        from r1cli.report_bands import parse_groups, write_group_report
+
+        grouped = write_group_report(parse_groups(groups, run_dirs or []), output)
+        _print_group_summary(grouped)
+        if samples:
+            _print_samples(grouped, samples)
+        print(grouped.markdown)
+        return
     from r1cli.report import write_report
 
-    result = write_report(run_dirs, output)
+    result = write_report(run_dirs or [], output)
     _print_summary(result)
     if samples:
         _print_samples(result, samples)
     print(result.markdown)
 
 
-def _print_samples(result: Report, count: int) -> None:
+def _print_samples(result: Report | GroupReport, count: int) -> None:
     """N of each run's kept completions on stderr, whole (stdout keeps the report's path alone)."""
     from r1cli.report_samples import as_text, pick, read_samples
 
@@ -91,5 +122,27 @@ def _print_summary(result: Report) -> None:
                 continue
             best = f"{s.best:.4g} ({s.best_step})" if s.best is not None else "-"
             table.add_row(metric.key, f"{s.final:.4g}", best, s.trend)
+        console.print(table)
+    console.print(f"{len(result.plots)} plots in {result.markdown.parent / PLOTS_DIR}", highlight=False)
+
+
+def _print_group_summary(result: GroupReport) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from r1cli.report import PLOTS_DIR, logged_metrics
+    from r1cli.report_bands import summarize_group
+
+    console = Console(stderr=True)
+    metrics = logged_metrics(result.runs)
+    for group in result.groups:
+        table = Table(title=f"{group.name} · {len(group.runs)} run{'s' if len(group.runs) > 1 else ''}")
+        table.add_column("metric")
+        table.add_column("mean ± sd (step)", justify="right")
+        table.add_column("min..max", justify="right")
+        table.add_column("runs", justify="right")
+        for metric in metrics:
+            if (s := summarize_group(group, metric)) is not None:
+                table.add_row(metric.key, f"{s.mean_sd} ({s.step})", s.range, str(s.runs))
         console.print(table)
     console.print(f"{len(result.plots)} plots in {result.markdown.parent / PLOTS_DIR}", highlight=False)

@@ -26,6 +26,7 @@ MODULES = [
     "r1cli.rewards.custom",
     "r1cli.train.completions_log",
     "r1cli.report_samples",
+    "r1cli.report_bands",
     "r1cli.environment",
     "r1cli.recipe.builtin_recipes",
     "r1cli.train.callbacks",
