@@ -129,7 +129,7 @@ def main() -> int:
         print(f"  {key:16s} {_spread([r[key] for r in results.values()])}")
     gain = [r["accuracy_after"] - r["accuracy_before"] for r in results.values()]
     print(f"  accuracy gain    {_spread(gain)} (target >= +0.30)")
-    print(f"  format after     target >= 0.90; lengths: mean tokens in the first/middle/last tenth of GRPO")
+    print("  format after     target >= 0.90; lengths: mean tokens in the first/middle/last tenth of GRPO")
     (output / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     return 0
 
