@@ -23,7 +23,8 @@ runner = CliRunner()
         ),
         (
             ["--data.dataset", "data.jsonl"],
-            "pipeline.coldstart = 'traces' needs data.dataset = 'synthetic:addition'",
+            "pipeline.coldstart = 'traces' needs a built-in task as data.dataset "
+            "(synthetic:addition, synthetic:chain), got 'data.jsonl'",
         ),
         (["--pipeline.sft_steps", "0"], "pipeline.sft_steps = 0: must be an integer >= 1"),
         (["--pipeline.reject_problems", "-1"], "pipeline.reject_problems = -1: must be an integer >= 0"),
