@@ -197,7 +197,7 @@ def chain_trace(problem: str) -> str | None:
     parsed = _parse_chain(problem)
     if parsed is None:
         return None
-    steps = parsed[1]
+    _, steps = parsed
     reasoning = "\n".join(line for line, _, _ in steps)
     return f"<think>\n{reasoning}\n</think>\n<answer>\n{steps[-1][2]}\n</answer>"
 
@@ -257,7 +257,7 @@ def _chain(data_cfg: dict[str, Any]) -> list[dict[str, str]]:
         size=int(data_cfg.get("synthetic_size", 2000)),
         low=int(data_cfg.get("synthetic_min", 0)),
         high=int(data_cfg.get("synthetic_max", 99)),
-        terms=data_cfg.get("synthetic_terms", 4),
+        terms=data_cfg.get("synthetic_terms", 4),  # as given: chain_rows names a non-integer in its error
         seed=int(data_cfg.get("synthetic_seed", 0)),
     )
 
