@@ -1,4 +1,4 @@
-"""Does `r1 train sft` teach? r1-tiny, SFT on worked addition traces, greedy accuracy on held-out problems.
+"""Does `r1 train sft` teach? r1-tiny, SFT on a built-in task's worked traces, greedy held-out accuracy.
 
 The problems are `synthetic:addition` ("What is A + B?", A and B in 0..99) split by `r1 data prepare`'s
 own rule (2000 problems, 10 % test, seed 42); the held-out test split is only ever evaluated, never
@@ -7,9 +7,10 @@ column-sum trace (`addition_trace`: `<think>` one column per line, `<answer>` th
 is the same freshly built r1-tiny before training, measured in the same run with the same verdict
 code as `r1 eval` (greedy, the accuracy and format rewards). Settings from the pipeline experiments
 (/tmp/r1-team/FINDINGS.md): short system prompt, batch 32, lr 2e-3 constant. Target: >= 40 % held-out
-accuracy (from 0) in a few minutes on 2 CPU cores.
+accuracy (from 0) in a few minutes on 2 CPU cores. `--task chain` runs the same on `synthetic:chain`
+("What is A + B - C + D?", traces one operation per line), the task that needs its written steps.
 
-    python benchmarks/sft_learning.py [--steps 500] [--batch 32] [--eval-problems 200] [--output-dir DIR]
+    python benchmarks/sft_learning.py [--task addition] [--steps 500] [--batch 32] [--eval-problems 200]
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from r1cli.data.prepare import prepare
 from r1cli.data.store import save_prepared
-from r1cli.data.synthetic import addition_trace
+from r1cli.data.synthetic import synthetic_task
 from r1cli.evaluate import evaluate_problems
 from r1cli.recipe import load_recipe
 from r1cli.train.sft import train_sft
@@ -34,20 +35,23 @@ from r1cli.validate import validate_recipe
 SYSTEM_PROMPT = "Think inside <think> </think>, then answer inside <answer> </answer>."
 
 
-def build_data(workdir: Path, recipe) -> tuple[Path, Path, int]:
+def build_data(workdir: Path, recipe, task: str) -> tuple[Path, Path, int]:
     """(prepared folder whose test split is held out, SFT rows file of the train split, train rows)."""
-    dataset, summary = prepare(recipe.section("data"), "synthetic:addition")
-    prepared = save_prepared(dataset, summary, workdir / "addition")
+    source = f"synthetic:{task}"
+    dataset, summary = prepare(recipe.section("data"), source)
+    prepared = save_prepared(dataset, summary, workdir / task)
+    trace = synthetic_task(source).trace
     rows = workdir / "traces.jsonl"
     with rows.open("w") as f:
         for row in dataset["train"]:
-            messages = [*row["prompt"], {"role": "assistant", "content": addition_trace(row["problem"])}]
+            messages = [*row["prompt"], {"role": "assistant", "content": trace(row["problem"])}]
             f.write(json.dumps({"messages": messages}) + "\n")
     return prepared, rows, len(dataset["train"])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--task", default="addition", help="a built-in task: addition or chain")
     parser.add_argument("--steps", type=int, default=500)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--learning-rate", type=float, default=2e-3)
@@ -75,7 +79,7 @@ def main() -> None:
     }
     argv = [item for key, value in overrides.items() for item in (f"--{key}", str(value))]
     recipe = validate_recipe(load_recipe(None, None, argv, stage="sft"))
-    prepared, rows, train_rows = build_data(workdir, recipe)
+    prepared, rows, train_rows = build_data(workdir, recipe, args.task)
     recipe = validate_recipe(
         load_recipe(None, None, [*argv, "--data.dataset", str(rows), "--data.test_size", "0"], stage="sft")
     )
@@ -88,7 +92,7 @@ def main() -> None:
 
     held_out = len(before.predictions)
     print(
-        f"\nSFT on {train_rows} addition traces, {args.steps} steps x batch {args.batch}, {train_seconds:.0f} s"
+        f"\nSFT on {train_rows} {args.task} traces, {args.steps} steps x batch {args.batch}, {train_seconds:.0f} s"
     )
     print(f"held-out problems (never trained on): {held_out}, greedy, max 64 new tokens")
     print(f"{'':<16}{'accuracy':>10}{'format':>10}")

@@ -210,14 +210,17 @@ def _check_data(recipe: Recipe) -> None:
 
 
 def _check_text_data(recipe: Recipe) -> None:
-    """Pretraining's corpus settings. The built-in corpus is carved from synthetic:addition, so its [data]
-    is checked as that task's; which sources hold text is the loader's to say (r1cli/data/text.py)."""
+    """Pretraining's corpus settings. A built-in corpus `synthetic:NAME-text` is carved from `synthetic:NAME`,
+    so its [data] is checked as that task's (and a task's name as itself, as the default dataset is);
+    which sources hold text is the loader's to say (r1cli/data/text.py)."""
     from r1cli.data.split import parse_test_size
-    from r1cli.data.synthetic import is_synthetic, synthetic_rows
+    from r1cli.data.synthetic import TASK_NAMES, TEXT_CORPORA, synthetic_rows
 
     parse_test_size(recipe.get("data.test_size"), _where(recipe, "data.test_size"))
-    if is_synthetic(str(recipe.get("data.dataset"))):
-        synthetic_rows("synthetic:addition", recipe.section("data"))
+    dataset = str(recipe.get("data.dataset"))
+    task = TEXT_CORPORA.get(dataset) or (dataset if dataset in TASK_NAMES else None)
+    if task:
+        synthetic_rows(task, recipe.section("data"))
 
 
 def _check_generation(recipe: Recipe) -> None:

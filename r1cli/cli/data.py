@@ -68,8 +68,8 @@ def prepare(
 ) -> None:
     """Prepare a dataset for `r1 train zero` (or SFT conversations with --sft) and save it to --output.
 
-    SOURCE: a hub dataset id, a local .jsonl/.json/.parquet/.csv file or folder, or synthetic:addition
-    (default: the recipe's data.dataset).
+    SOURCE: a hub dataset id, a local .jsonl/.json/.parquet/.csv file or folder, or a built-in task:
+    synthetic:addition, synthetic:chain (default: the recipe's data.dataset).
 
     Example: r1 data prepare ../shared/data/gsm8k/train.jsonl -o data/gsm8k
     """

@@ -49,7 +49,7 @@ def pretrain(
         typer.Option(
             "--data",
             help="Text to train on (same as --data.dataset): rows with a `text` column in a file, a folder or a "
-            "hub dataset, or synthetic:addition-text (worked additions in prose, built in).",
+            "hub dataset, or synthetic:addition-text / synthetic:chain-text (a built-in task worked in prose).",
             show_default=False,
         ),
     ] = None,

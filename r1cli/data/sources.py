@@ -1,7 +1,7 @@
 """Read a dataset source into raw splits: a local file or folder, a hub dataset, or a synthetic task.
 
 Sources, in the order they are recognised:
-- `synthetic:addition`: a built-in task (see r1cli/data/synthetic.py), no download;
+- `synthetic:addition`, `synthetic:chain`: built-in tasks (see r1cli/data/synthetic.py), no download;
 - a local `.jsonl`, `.json`, `.parquet` or `.csv` file;
 - a local folder: a `datasets` save (`r1 data prepare` output, `save_to_disk`), or data files named
   by split (`train.jsonl`, `test.jsonl`, ...);

@@ -4,10 +4,11 @@
     dataset = load_text_dataset(recipe.section("data"), ADDITION_TEXT, tokenizer=tok)  # built in
 
 Sources: a local .jsonl/.json/.parquet/.csv file, a folder or hub dataset with a `text` column (its
-`train` split), or `synthetic:addition-text`: the train problems of `synthetic:addition`, worked in prose
-(r1cli/data/synthetic.py `addition_text`). Those problems are carved exactly as `r1 data prepare` and
-`r1 train zero` carve `synthetic:addition` with the same `[data]` section, so a model pretrained on them
-has never read a problem of the test split that a later eval scores it on.
+`train` split), or a built-in task's corpus `synthetic:NAME-text` (`synthetic:addition-text`,
+`synthetic:chain-text`): the train problems of `synthetic:NAME`, worked in prose (r1cli/data/synthetic.py,
+`addition_text`, `chain_text`). Those problems are carved exactly as `r1 data prepare` and `r1 train zero`
+carve `synthetic:NAME` with the same `[data]` section, so a model pretrained on them has never read a
+problem of the test split that a later eval scores it on.
 """
 
 from __future__ import annotations
@@ -18,24 +19,26 @@ import datasets
 
 from r1cli.data.prepare import prepare
 from r1cli.data.sources import load_source
-from r1cli.data.synthetic import PREFIX, addition_text, is_synthetic
+from r1cli.data.synthetic import PREFIX, TEXT_CORPORA, is_synthetic, synthetic_task
 from r1cli.errors import R1Error, did_you_mean
 
 TEXT_COLUMN = "text"
 ADDITION_TEXT = "synthetic:addition-text"
-TEXT_CORPORA = (ADDITION_TEXT,)
+CHAIN_TEXT = "synthetic:chain-text"
 _TEXT_HINT = 'pretraining reads raw text: one {"text": ...} row per document'
 
 
-def addition_text_rows(data_cfg: dict[str, Any], tokenizer: Any = None) -> list[dict[str, str]]:
-    """The `synthetic:addition-text` rows: each train problem of `synthetic:addition`, worked in prose.
+def task_text_rows(corpus: str, data_cfg: dict[str, Any], tokenizer: Any = None) -> list[dict[str, str]]:
+    """The rows of a `synthetic:NAME-text` corpus: each train problem of `synthetic:NAME`, worked in prose.
 
     The problems come from `prepare` itself (same rows, dedupe, prompt-length drop and seeded split as
     `r1 train zero`'s data), so the held-out test split can never leak in. `tokenizer` is only needed
     when `data.max_prompt_tokens` > 0, as for prepare.
     """
-    dataset, _ = prepare(data_cfg, "synthetic:addition", sft=False, tokenizer=tokenizer)
-    return [{TEXT_COLUMN: addition_text(problem)} for problem in dataset["train"]["problem"]]
+    task = TEXT_CORPORA[corpus]
+    dataset, _ = prepare(data_cfg, task, sft=False, tokenizer=tokenizer)
+    prose = synthetic_task(task).text
+    return [{TEXT_COLUMN: prose(problem)} for problem in dataset["train"]["problem"]]
 
 
 def load_text_dataset(
@@ -43,8 +46,8 @@ def load_text_dataset(
 ) -> datasets.Dataset:
     """The training rows of a text corpus, as a Dataset with the one column `text` (empty texts dropped)."""
     source = source or data_cfg.get("dataset") or ""
-    if source == ADDITION_TEXT:
-        return datasets.Dataset.from_list(addition_text_rows(data_cfg, tokenizer))
+    if source in TEXT_CORPORA:
+        return datasets.Dataset.from_list(task_text_rows(source, data_cfg, tokenizer))
     if is_synthetic(source):
         check_text_source(source)
     raw = load_source(source, data_cfg)
@@ -75,7 +78,8 @@ def load_text_dataset(
 def check_text_source(source: str) -> None:
     """R1Error for a `synthetic:` name that is no text corpus (`synthetic:addition` holds problems)."""
     if is_synthetic(source) and source not in TEXT_CORPORA:
-        hint = did_you_mean(source, TEXT_CORPORA) or f"built-in text corpora: {', '.join(TEXT_CORPORA)}"
+        corpora = list(TEXT_CORPORA)
+        hint = did_you_mean(source, corpora) or f"built-in text corpora: {', '.join(corpora)}"
         raise R1Error(
             f"'{source}' is not a text corpus ({PREFIX}... tasks hold problems, not text)", hint=hint
         )

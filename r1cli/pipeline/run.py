@@ -204,7 +204,7 @@ class Pipeline:
         """Cold-start traces for the train problems, cleaned by `r1 coldstart refine` (rules)."""
         from r1cli.coldstart.generate import run_coldstart, run_refine
         from r1cli.data.problems import read_problems
-        from r1cli.data.synthetic import addition_trace
+        from r1cli.data.synthetic import synthetic_task
         from r1cli.jsonl import atomic_write
 
         folder = self.dir / "coldstart"
@@ -214,9 +214,10 @@ class Pipeline:
         if method == "traces":
             raw = folder / "traces.jsonl"
             prompts = read_problems(problems, self.recipe.section("data"))
+            trace = synthetic_task(str(self.recipe.get("data.dataset"))).trace
             atomic_write(
                 (
-                    {"id": p.id, "prompt": p.messages, "completion": addition_trace(p.row["problem"]),
+                    {"id": p.id, "prompt": p.messages, "completion": trace(p.row["problem"]),
                      "answer": p.row["answer"], "solution": p.row["solution"]}
                     for p in prompts
                 ),

@@ -57,6 +57,8 @@ def pipeline_recipe(recipe: Recipe) -> Recipe:
 
 def check_pipeline_settings(recipe: Recipe) -> None:
     """One-line errors for [pipeline] values that cannot work, before any stage runs."""
+    from r1cli.data.synthetic import TASK_NAMES  # r1cli.data loads `datasets`: not at import time
+
     cfg = recipe.section("pipeline")
     method = cfg.get("coldstart")
     if method not in COLDSTART_METHODS:
@@ -64,10 +66,12 @@ def check_pipeline_settings(recipe: Recipe) -> None:
             f"pipeline.coldstart = {method!r}: must be one of {', '.join(COLDSTART_METHODS)}",
             hint="traces: the built-in task's worked solutions; fewshot/direct: a model writes them",
         )
-    if method == "traces" and recipe.get("data.dataset") != "synthetic:addition":
+    if method == "traces" and recipe.get("data.dataset") not in TASK_NAMES:
         raise R1Error(
-            f"pipeline.coldstart = 'traces' needs data.dataset = 'synthetic:addition' (got {recipe.get('data.dataset')!r})",
-            hint="for other problems set pipeline.coldstart = 'fewshot' or 'direct'",
+            f"pipeline.coldstart = 'traces' needs a built-in task as data.dataset ({', '.join(TASK_NAMES)}), "
+            f"got {recipe.get('data.dataset')!r}",
+            hint="only built-in tasks come with worked solutions: for other problems set "
+            "pipeline.coldstart = 'fewshot' or 'direct'",
         )
     if cfg.get("zero_model") not in ZERO_MODELS:
         raise R1Error(

@@ -23,7 +23,8 @@ runner = CliRunner()
         ),
         (
             ["--data.dataset", "data.jsonl"],
-            "pipeline.coldstart = 'traces' needs data.dataset = 'synthetic:addition'",
+            "pipeline.coldstart = 'traces' needs a built-in task as data.dataset "
+            "(synthetic:addition, synthetic:chain), got 'data.jsonl'",
         ),
         (["--pipeline.sft_steps", "0"], "pipeline.sft_steps = 0: must be an integer >= 1"),
         (["--pipeline.reject_problems", "-1"], "pipeline.reject_problems = -1: must be an integer >= 0"),
@@ -98,3 +99,20 @@ def test_the_cold_start_leaves_out_the_problems_grpo_validates_on(tmp_path: Path
     coldstart = {json.loads(line)["problem"] for line in lines}
     assert len(carved) == 20 and not carved & coldstart
     assert len(coldstart) == len(train) - 20
+
+
+def test_the_chain_task_gets_its_own_worked_traces_and_refine_keeps_them_all(tmp_path: Path) -> None:
+    from r1cli.data.synthetic import chain_trace
+    from r1cli.pipeline import run_pipeline
+    from r1cli.recipe import load_recipe
+
+    overrides = ["--data.dataset", "synthetic:chain", "--data.synthetic_size", "50"]
+    recipe = load_recipe(None, None, overrides, environ={}, stage="zero")
+    run_pipeline(recipe, tmp_path / "run", until="coldstart")
+    folder = tmp_path / "run" / "coldstart"
+    traces = [json.loads(line) for line in (folder / "traces.jsonl").read_text().splitlines()]
+    kept = (folder / "coldstart.jsonl").read_text().splitlines()
+    assert len(traces) == 45 and len(kept) == 45  # refine (drop_wrong) judged every trace right
+    for row in traces:
+        problem = row["prompt"][-1]["content"]
+        assert row["completion"] == chain_trace(problem) and row["completion"].count(" = ") == 3  # 4 operands
