@@ -34,6 +34,17 @@ PROMPT_FILE = "r1_prompt.json"
 RECORDED_KEYS = {"system_prompt": "data.system_prompt"}
 # How many training rows decide the recorded prompt (the most common system turn among them).
 _ROWS_LOOKED_AT = 2000
+# The chat template of a base model that r1 pretrained on a built-in prose corpus (r1cli/data/text.py, written
+# "Question: ...\nAnswer: ..."): a conversation rendered as that corpus is written, a system turn as a first
+# paragraph (the R1-Zero prompt is one), so every command prompts the base model in the only form it has read.
+PROSE_CHAT_TEMPLATE = (
+    "{%- for message in messages -%}"
+    "{%- if message['role'] == 'system' -%}{{ message['content'] + '\\n' }}"
+    "{%- elif message['role'] == 'user' -%}{{ 'Question: ' + message['content'] + '\\n' }}"
+    "{%- else -%}{{ 'Answer: ' + message['content'] + eos_token + '\\n' }}"
+    "{%- endif -%}{%- endfor -%}"
+    "{%- if add_generation_prompt -%}{{ 'Answer:' }}{%- endif -%}"
+)
 _DEFAULT_TURN_START = "{#- r1: the system prompt this model was trained with #}"
 _DEFAULT_TURN_END = "{#- r1: end #}"
 _DEFAULT_TURN_RE = re.compile(

@@ -8,7 +8,9 @@ The R1 paper starts R1-Zero from a base model that has read text, never chat tur
 in miniature. trl's SFTTrainer trains on a `text` column as language modelling (loss on every token, an
 EOS appended to each row); it runs with the `[sft]` section (learning rate, steps, batch size, max_length),
 whose loss-mask keys do not apply to text. The output directory is laid out like `r1 train sft`'s, and the
-model records an empty system prompt: a base model was prompted with none.
+model records an empty system prompt: a base model was prompted with none. On r1's own prose corpora its
+chat template becomes r1cli.prompting.PROSE_CHAT_TEMPLATE (`Question: ...\nAnswer:`), so `r1 train zero`,
+`r1 eval` and `r1 chat` prompt the base model in the form it has read.
 """
 
 from __future__ import annotations
@@ -29,13 +31,19 @@ def build_pretrain_trainer(recipe: Recipe, config: Any) -> Any:
     from trl import SFTTrainer
 
     from r1cli.data.prepare import quiet_datasets
+    from r1cli.data.synthetic import TEXT_CORPORA
     from r1cli.data.text import TEXT_COLUMN, load_text_dataset
     from r1cli.models import load_tokenizer, lora_config
+    from r1cli.prompting import PROSE_CHAT_TEMPLATE
     from r1cli.train.callbacks import quiet_trainer_output, trainer_callbacks
 
     tokenizer = load_tokenizer(model_settings(recipe))
     with quiet_datasets():
         train = load_text_dataset(recipe.section("data"), tokenizer=tokenizer)
+    if recipe.get("data.dataset") in TEXT_CORPORA:
+        # A model that learns r1's prose corpus is prompted the way it is written (a user's corpus keeps
+        # the model's own template: continued pretraining of a chat model must not lose it).
+        tokenizer.chat_template = PROSE_CHAT_TEMPLATE
     # Plain text: the loss covers every token; [sft]'s masks are for chat and prompt/completion rows.
     config.dataset_text_field = TEXT_COLUMN
     config.assistant_only_loss = False

@@ -13,6 +13,7 @@ from conftest import kill_when
 from typer.testing import CliRunner
 
 from r1cli.cli.main import app
+from r1cli.data.synthetic import addition_text
 
 pytestmark = pytest.mark.slow
 runner = CliRunner()
@@ -45,7 +46,13 @@ def test_loss_falls_on_the_built_in_corpus_and_the_model_is_a_base_model(tmp_pat
     from r1cli.model_dirs import open_model
 
     model, tokenizer = open_model(str(out))[:2]
-    ids = tokenizer("Question: What is 1 + 2?\nAnswer:", return_tensors="pt").input_ids
+    # Every command prompts the base model as its corpus is written: the chat template renders a question so.
+    prompt = tokenizer.apply_chat_template(
+        [{"role": "user", "content": "What is 47 + 85?"}], tokenize=False, add_generation_prompt=True
+    )
+    assert prompt == "Question: What is 47 + 85?\nAnswer:"
+    assert addition_text("What is 47 + 85?").startswith(prompt + " ")
+    ids = tokenizer(prompt, return_tensors="pt").input_ids
     assert model.generate(ids, max_new_tokens=4, do_sample=False).shape[1] > ids.shape[1]
 
 
