@@ -134,6 +134,15 @@ def is_trained(output_dir: Path) -> bool:
     return (output_dir / TRAIN_RESULT_FILE).is_file()
 
 
+def _saved_trainer_state(checkpoint: Path) -> dict[str, Any] | None:
+    """A checkpoint's trainer_state.json, None until the trainer finished writing it (it writes that file last, and
+    in place: a kill in the middle leaves it empty or cut short)."""
+    try:
+        return json.loads((checkpoint / "trainer_state.json").read_text())
+    except (OSError, ValueError):
+        return None
+
+
 def find_resume_checkpoint(output_dir: Path, recipe: Recipe, section: str) -> Path | None:
     """The newest complete checkpoint; incomplete ones (killed mid-save) are set aside, not deleted.
 
@@ -150,10 +159,10 @@ def find_resume_checkpoint(output_dir: Path, recipe: Recipe, section: str) -> Pa
         note(f"{output_dir} has no checkpoint yet: starting again from step 0")
         state.wait_for_everyone()
         return None
-    chosen: tuple[int, Path] | None = None
+    chosen: tuple[int, Path, dict[str, Any]] | None = None
     for step, path in reversed(found):
-        if (path / "trainer_state.json").exists():
-            chosen = (step, path)
+        if (saved := _saved_trainer_state(path)) is not None:
+            chosen = (step, path, saved)
             break
         if is_main_process():
             aside = _aside(path, "incomplete")
@@ -162,8 +171,7 @@ def find_resume_checkpoint(output_dir: Path, recipe: Recipe, section: str) -> Pa
     state.wait_for_everyone()
     if chosen is None:
         raise R1Error(f"no complete checkpoint in {output_dir}", hint="run without --resume to start over")
-    step, path = chosen
-    saved = json.loads((path / "trainer_state.json").read_text())
+    step, path, saved = chosen
     planned, wanted = saved.get("max_steps"), recipe.get(f"{section}.max_steps")
     if wanted is not None and wanted > 0 and planned and wanted != planned:
         schedule = recipe.get(f"{section}.lr_scheduler_type")

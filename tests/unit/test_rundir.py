@@ -159,3 +159,15 @@ def test_jsonl_output_not_ours_is_refused_even_with_overwrite(tmp_path):
     assert out.read_text() == '{"keep": true}\n' and not settings_path(out).exists()
     with pytest.raises(R1Error, match="is a directory"):
         claim_output_file(tmp_path, {}, "r1 sample")
+
+
+def test_resume_sets_aside_a_checkpoint_killed_while_its_trainer_state_was_written(tmp_path):
+    from r1cli.train.output import find_resume_checkpoint
+
+    # The trainer writes trainer_state.json last and in place: killed in between, the file is there but empty.
+    for step, state in ((2, json.dumps({"global_step": 2, "max_steps": 8})), (4, "")):
+        (tmp_path / f"checkpoint-{step}").mkdir()
+        (tmp_path / f"checkpoint-{step}" / "trainer_state.json").write_text(state)
+    chosen = find_resume_checkpoint(tmp_path, recipe("--grpo.max_steps", "8"), "grpo")
+    assert chosen == tmp_path / "checkpoint-2"
+    assert (tmp_path / "incomplete-checkpoint-4" / "trainer_state.json").exists()  # set aside, not deleted
