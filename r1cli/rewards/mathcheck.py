@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from latex2sympy2_extended import NormalizationConfig
 from math_verify import ExprExtractionConfig, LatexExtractionConfig, grader, parse, verify
-from sympy import Basic, Derivative, Eq, Expr, Float, Integral, S, Subs, Symbol
+from sympy import Basic, Derivative, Eq, Expr, Float, Integral, Product, S, Subs, Sum, Symbol
 from sympy.core.function import AppliedUndef
 
 from r1cli.rewards import fast_latex  # noqa: F401  (patches latex2sympy's parser on import)
@@ -146,13 +146,30 @@ def _unknowns(*exprs: Expr) -> list:
     return sorted(found, key=str)
 
 
-def _random_points(unknowns: list, count: int = 2) -> list[dict]:
+def _summation_bounds(*exprs: Expr) -> frozenset:
+    """The unknowns in the bounds of sums and products (`n` in `\\sum_{k=0}^{n-1}`): integers there,
+    whatever their assumptions say."""
+    return frozenset(
+        symbol
+        for expr in exprs
+        for node in expr.atoms(Sum, Product)
+        for _, *bounds in node.limits
+        for bound in bounds
+        for symbol in bound.free_symbols
+    )
+
+
+def _random_points(unknowns: list, count: int = 2, bounds: frozenset = frozenset()) -> list[dict]:
     """`count` random points: a value in its domain for each unknown; none at all when one is an integer
-    (a random real value proves nothing about it)."""
-    if any(getattr(x, "is_integer", None) for x in unknowns):
+    (a random real value proves nothing about it), except the bounds of a sum, which get small integers
+    (a sum up to a real number means nothing, and sympy spends a second on one with Euler-Maclaurin)."""
+    if any(getattr(x, "is_integer", None) for x in unknowns if x not in bounds):
         return []
     rng = random.Random(len(unknowns))
-    return [{x: _random_value(x, rng) for x in unknowns} for _ in range(count)]
+    return [
+        {x: rng.randint(2, 6) if x in bounds else _random_value(x, rng) for x in unknowns}
+        for _ in range(count)
+    ]
 
 
 def _complex_at(exprs: tuple, point: dict) -> list[complex] | None:
@@ -191,7 +208,7 @@ def numerically_different(a: object, b: object) -> bool:
         return True
     if _opaque(difference):
         return False
-    points = _random_points(_unknowns(difference))
+    points = _random_points(_unknowns(difference), bounds=_summation_bounds(difference))
     for point in points:
         values = _complex_at((difference, a, b), point)
         if values is None or not _clearly_nonzero(*values):
@@ -212,13 +229,13 @@ def equations_differ(gold: Eq, pred: Eq) -> bool:
         return False
     if _opaque(a) or _opaque(b):
         return False
-    unknowns = _unknowns(a, b)
-    for symbol in sorted(a.free_symbols, key=str):
+    unknowns, bounds = _unknowns(a, b), _summation_bounds(a, b)
+    for symbol in sorted(a.free_symbols - bounds, key=str):
         slope = a.diff(symbol)
         if slope.has(symbol) or slope == 0:
             continue
         rest = a - slope * symbol
-        points = _random_points(unknowns)
+        points = _random_points(unknowns, bounds=bounds)
         for point in points:
             values = _complex_at((slope, rest), point)
             if values is None or not _clearly_nonzero(values[0]):

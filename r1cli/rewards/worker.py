@@ -14,8 +14,9 @@ import socket
 
 from r1cli.rewards.mathcheck import GoldTooSlow, PairContext, judge
 
-# A worker's young garbage (ANTLR parse trees, sympy temporaries) is collected every this many
-# allocations instead of Python's 700: a tenth of the collector's time, the same memory within a pair.
+# A worker looks for cyclic garbage (ANTLR parse trees, sympy temporaries) every this many allocations
+# instead of Python's 700: with the imports frozen (fork_server), it spends about 0.07 s instead of 0.22 s
+# collecting on half of math-verify's suite. Everything else is still freed at once by reference counting.
 _YOUNG_GC_THRESHOLD = 10_000
 
 

@@ -173,6 +173,19 @@ def test_numeric_disproof_only_says_different_when_it_is_sure() -> None:
     assert judge(r"e^{-2 t} / 15", r"\frac{e^{-3t}}{15}") is False
 
 
+def test_sums_are_compared_at_whole_number_bounds() -> None:
+    def first(text: str):
+        return parse_answer(text)[0]
+
+    squares = first(r"\sum_{k=1}^{n} k^2")
+    assert not numerically_different(squares, first(r"\frac{n(n+1)(2n+1)}{6}"))  # equal at every whole n
+    assert numerically_different(squares, first(r"\frac{n(n+1)(2n+1)}{5}"))
+    # From math-verify's suite (a real upper bound made sympy sum by Euler-Maclaurin for a second).
+    gold = r"F_n = \sum_{k=0}^{n-1} F_k F_{n-k-1}"
+    assert judge(gold, r"F_n = \sum_{k=0}^{n-2} F_k F_{n-k-2}") is False
+    assert judge(gold, r"F_n = \sum_{k=0}^{n-1} F_{n-k-1} F_k") is True
+
+
 def test_tiny_numbers_are_not_equal_just_because_they_round_to_zero() -> None:
     assert judge("2.88e-19", "8.64e-19") is False
     assert judge("2.88e-19", r"2.88 \times 10^{-19}") is True
