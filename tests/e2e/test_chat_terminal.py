@@ -27,7 +27,10 @@ def _model_that_always_says_seven(model_dir):
 def test_commands_ctrl_c_and_ctrl_d_in_a_terminal(tmp_path):
     from r1cli.tiny import build_tiny_model
 
-    model = _model_that_always_says_seven(build_tiny_model(tmp_path / "tiny", {}))
+    # 8192 positions: an answer of 8000 tokens lasts seconds, so Ctrl-C arrives mid-answer even when this
+    # process is slow to send it (with 512 positions a loaded machine saw the answer end first).
+    tiny = build_tiny_model(tmp_path / "tiny", {"max_position_embeddings": 8192})
+    model = _model_that_always_says_seven(tiny)
     child = pexpect.spawn(
         sys.executable,
         ["-m", "r1cli.cli.main", "chat", str(model), "--temperature", "0"],
@@ -41,8 +44,8 @@ def test_commands_ctrl_c_and_ctrl_d_in_a_terminal(tmp_path):
         child.sendline("/help")
         child.expect(r"/think on\|off")
         child.expect(">>> ")
-        child.sendline("/max_tokens 2000")  # long enough that Ctrl-C arrives mid-answer
-        child.expect("max_tokens 2000")
+        child.sendline("/max_tokens 8000")  # long enough that Ctrl-C arrives mid-answer
+        child.expect("max_tokens 8000")
         child.expect(">>> ")
         child.sendline("What is 2 + 3?")
         child.expect(r"What is 2 \+ 3\?\r\n")
