@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from r1cli.recipe import Recipe
-from r1cli.train.output import TrainResult, no_trace_if_refused, start_run, train_and_save
-from r1cli.train.sft import TRAINED_SECTIONS, load_start_model, model_settings
+from r1cli.train.output import TrainResult
+from r1cli.train.sft import load_start_model, model_settings, run_with_sft_config
 
 # Not [sft]'s output_dir, so that pretraining and SFT with one recipe never meet in one folder.
 DEFAULT_OUTPUT_DIR = Path("runs/pretrain")
@@ -64,24 +64,10 @@ def build_pretrain_trainer(recipe: Recipe, config: Any) -> Any:
 
 def train_pretrain(recipe: Recipe, resume: bool = False) -> TrainResult:
     """Pretrain as the recipe says (`[data]` names the corpus, `[sft]` the training); returns where the
-    model went and its final metrics."""
-    from r1cli.recipe.trl_config import build_trainer_config
-    from r1cli.train.callbacks import quiet_libraries
-
-    quiet_libraries()
-    # Building the config sets up the distributed state, so every check below sees all ranks.
-    config = build_trainer_config(recipe, "sft")
-    output_dir = Path(config.output_dir)
-    checkpoint = start_run(recipe, output_dir, resume=resume, trained=TRAINED_SECTIONS)
-    config.distributed_state.wait_for_everyone()
-    with no_trace_if_refused(output_dir):
-        trainer = build_pretrain_trainer(recipe, config)
-    return train_and_save(
-        trainer,
-        trainer.processing_class,
+    model went and its final metrics. A base model was prompted with no system prompt: it records none."""
+    return run_with_sft_config(
         recipe,
-        output_dir,
-        checkpoint=checkpoint,
+        resume,
+        lambda recipe, config: (build_pretrain_trainer(recipe, config), ""),
         stage="Pretraining (causal language modelling on text)",
-        system_prompt="",
     )

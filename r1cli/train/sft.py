@@ -14,6 +14,7 @@ a completion. The output directory is laid out like `r1 train zero`'s.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -178,6 +179,18 @@ def build_sft_trainer(recipe: Recipe, config: Any = None) -> tuple[Any, str]:
 
 def train_sft(recipe: Recipe, resume: bool = False) -> TrainResult:
     """Run SFT as the recipe says; returns where the model went and its final metrics."""
+    return run_with_sft_config(recipe, resume, build_sft_trainer, stage="Supervised fine-tuning (SFT)")
+
+
+def run_with_sft_config(
+    recipe: Recipe,
+    resume: bool,
+    build: Callable[[Recipe, Any], tuple[Any, str]],
+    *,
+    stage: str,
+) -> TrainResult:
+    """A stage that trains with [sft] (SFT, pretraining): claim or resume its folder, build the trainer
+    (`build(recipe, config)` -> trainer and the system prompt its rows began with), train, save."""
     from r1cli.recipe.trl_config import build_trainer_config
     from r1cli.train.callbacks import quiet_libraries
 
@@ -189,13 +202,13 @@ def train_sft(recipe: Recipe, resume: bool = False) -> TrainResult:
     config.distributed_state.wait_for_everyone()
 
     with no_trace_if_refused(output_dir):
-        trainer, system_prompt = build_sft_trainer(recipe, config)
+        trainer, system_prompt = build(recipe, config)
     return train_and_save(
         trainer,
         trainer.processing_class,
         recipe,
         output_dir,
         checkpoint=checkpoint,
-        stage="Supervised fine-tuning (SFT)",
+        stage=stage,
         system_prompt=system_prompt,
     )
