@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 
@@ -24,6 +25,14 @@ def _model_that_always_says_seven(model_dir):
     return model_dir
 
 
+def _interruptible() -> None:
+    """The chat as a terminal starts it: SIGINT neither ignored nor blocked. Both are inherited through exec,
+    and a process that ignores SIGINT at start gets no KeyboardInterrupt: a suite started in the background
+    (`pytest &` in a script: the shell ignores SIGINT for it) made this test fail, the answer never stopped."""
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_commands_ctrl_c_and_ctrl_d_in_a_terminal(tmp_path):
     from r1cli.tiny import build_tiny_model
 
@@ -37,6 +46,7 @@ def test_commands_ctrl_c_and_ctrl_d_in_a_terminal(tmp_path):
         encoding="utf-8",
         timeout=300,  # a loaded machine takes long to import torch and transformers
         dimensions=(40, 200),
+        preexec_fn=_interruptible,
     )
     try:
         child.expect("/help for commands")
