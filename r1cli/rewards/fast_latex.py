@@ -41,6 +41,9 @@ def _parse_latex_in_two_stages(self: object, latex: str) -> object:
     return PARSE_LATEX(self, latex)
 
 
+_CACHED_NUMBER_CHARS = 40
+
+
 @functools.lru_cache(maxsize=4096)
 def _number(text: str) -> sympy.Number:
     return PARSE_NUMBER(None, text)  # it reads only `text` (latex2sympy2_extended 1.11)
@@ -49,8 +52,9 @@ def _number(text: str) -> sympy.Number:
 def _parse_number_once(self: object, text: str) -> sympy.Number:
     """latex2sympy's `parse_number`, cached: a third of a millisecond each, and the same few numbers
     (`1`, `2`, `0`) come back in most answers (68 distinct ones in the 767 of math-verify's suite).
-    Sympy numbers are immutable, so a shared one is as good as a new one."""
-    return _number(text)
+    Sympy numbers are immutable, so a shared one is as good as a new one. Long numbers (rare, and up to
+    an answer's 2,000 characters) are not kept."""
+    return _number(text) if len(text) <= _CACHED_NUMBER_CHARS else PARSE_NUMBER(self, text)
 
 
 _latex2sympy2._Latex2Sympy.create_parser = _create_parser
