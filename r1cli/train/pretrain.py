@@ -20,7 +20,7 @@ from typing import Any
 
 from r1cli.recipe import Recipe
 from r1cli.train.output import TrainResult
-from r1cli.train.sft import load_start_model, model_settings, run_with_sft_config
+from r1cli.train.sft import model_settings, run_with_sft_config, sft_trainer
 
 # Not [sft]'s output_dir, so that pretraining and SFT with one recipe never meet in one folder.
 DEFAULT_OUTPUT_DIR = Path("runs/pretrain")
@@ -28,14 +28,12 @@ DEFAULT_OUTPUT_DIR = Path("runs/pretrain")
 
 def build_pretrain_trainer(recipe: Recipe, config: Any) -> Any:
     """An SFTTrainer for language modelling on the recipe's text corpus, not yet trained."""
-    from trl import SFTTrainer
-
     from r1cli.data.prepare import quiet_datasets
     from r1cli.data.synthetic import TEXT_CORPORA
     from r1cli.data.text import TEXT_COLUMN, load_text_dataset
-    from r1cli.models import load_tokenizer, lora_config
+    from r1cli.models import load_tokenizer
     from r1cli.prompting import PROSE_CHAT_TEMPLATE
-    from r1cli.train.callbacks import quiet_trainer_output, trainer_callbacks
+    from r1cli.train.callbacks import quiet_trainer_output
 
     tokenizer = load_tokenizer(model_settings(recipe))
     with quiet_datasets():
@@ -48,16 +46,7 @@ def build_pretrain_trainer(recipe: Recipe, config: Any) -> Any:
     config.dataset_text_field = TEXT_COLUMN
     config.assistant_only_loss = False
     config.completion_only_loss = False
-    model = load_start_model(recipe, gradient_checkpointing=bool(config.activation_checkpointing))
-    with quiet_datasets():  # no tokenizing progress bars
-        trainer = SFTTrainer(
-            model=model,
-            args=config,
-            train_dataset=train,
-            processing_class=tokenizer,
-            peft_config=None if hasattr(model, "peft_config") else lora_config(model_settings(recipe)),
-            callbacks=trainer_callbacks(recipe.section("logging"), config.output_dir),
-        )
+    trainer = sft_trainer(recipe, config, tokenizer, train)
     quiet_trainer_output(trainer)
     return trainer
 

@@ -135,16 +135,37 @@ def load_start_model(recipe: Recipe, gradient_checkpointing: bool) -> Any:
     return model
 
 
-def build_sft_trainer(recipe: Recipe, config: Any = None) -> tuple[Any, str]:
-    """An SFTTrainer for the recipe (data loaded, loss mask chosen, callbacks attached), not yet trained,
-    and the system prompt its rows begin with (what the saved model records)."""
+def sft_trainer(recipe: Recipe, config: Any, tokenizer: Any, train: Any, eval_rows: Any = None) -> Any:
+    """trl's SFTTrainer on the recipe's start model (SFT and pretraining): a LoRA adapter from [lora] unless
+    the model already is one being continued, r1's callbacks, no tokenizing progress bars."""
     from trl import SFTTrainer
 
     from r1cli.data.prepare import quiet_datasets
+    from r1cli.models import lora_config
+    from r1cli.train.callbacks import trainer_callbacks
+
+    model = load_start_model(recipe, gradient_checkpointing=bool(config.activation_checkpointing))
+    continuing_adapter = hasattr(model, "peft_config")
+    with quiet_datasets():
+        return SFTTrainer(
+            model=model,
+            args=config,
+            train_dataset=train,
+            eval_dataset=eval_rows,
+            processing_class=tokenizer,
+            peft_config=None if continuing_adapter else lora_config(model_settings(recipe)),
+            callbacks=trainer_callbacks(recipe.section("logging"), config.output_dir),
+        )
+
+
+def build_sft_trainer(recipe: Recipe, config: Any = None) -> tuple[Any, str]:
+    """An SFTTrainer for the recipe (data loaded, loss mask chosen, callbacks attached), not yet trained,
+    and the system prompt its rows begin with (what the saved model records)."""
+
     from r1cli.data.store import load_sft_dataset
-    from r1cli.models import load_tokenizer, lora_config
+    from r1cli.models import load_tokenizer
     from r1cli.recipe.trl_config import build_trainer_config
-    from r1cli.train.callbacks import quiet_trainer_output, trainer_callbacks
+    from r1cli.train.callbacks import quiet_trainer_output
 
     config = config or build_trainer_config(recipe, "sft")
     tokenizer = load_tokenizer(model_settings(recipe))
@@ -155,18 +176,7 @@ def build_sft_trainer(recipe: Recipe, config: Any = None) -> tuple[Any, str]:
     evaluate = config.eval_strategy != "no" and len(dataset["test"]) > 0
     eval_rows = fit_loss_to_template(dataset["test"], tokenizer, config) if evaluate else None
 
-    model = load_start_model(recipe, gradient_checkpointing=bool(config.activation_checkpointing))
-    continuing_adapter = hasattr(model, "peft_config")
-    with quiet_datasets():  # no tokenizing progress bars
-        trainer = SFTTrainer(
-            model=model,
-            args=config,
-            train_dataset=train,
-            eval_dataset=eval_rows,
-            processing_class=tokenizer,
-            peft_config=None if continuing_adapter else lora_config(model_settings(recipe)),
-            callbacks=trainer_callbacks(recipe.section("logging"), config.output_dir),
-        )
+    trainer = sft_trainer(recipe, config, tokenizer, train, eval_rows)
     if len(trainer.train_dataset) == 0:
         raise R1Error(
             f"no training row is left once cut to sft.max_length = {config.max_length} tokens: the assistant's part "
