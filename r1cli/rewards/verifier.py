@@ -249,7 +249,7 @@ class Verifier:
             if self._server is None or self._server.broken or self._server.process.poll() is not None:
                 if self._server is not None:
                     self._server.close()
-                self._server = _ForkServer()
+                self._server = _SPARE_SERVERS.pop() if _SPARE_SERVERS else _ForkServer()
             try:
                 return _Worker(self._server)
             except OSError:
@@ -387,6 +387,15 @@ class Verifier:
 
 
 _VERIFIERS: dict[tuple[int, float], Verifier] = {}
+_SPARE_SERVERS: list[_ForkServer] = []
+
+
+def prestart_server() -> None:
+    """Start a fork server now for the first Verifier that needs one: math-verify's imports in it (~0.4 s)
+    then run while the caller is still starting up (`r1 reward score` calls it before importing typer).
+    One left unused is stopped at exit."""
+    if not _SPARE_SERVERS:
+        _SPARE_SERVERS.append(_ForkServer())
 
 
 def get_verifier(workers: int = 1, timeout: float = 3.0) -> Verifier:
@@ -401,3 +410,5 @@ def get_verifier(workers: int = 1, timeout: float = 3.0) -> Verifier:
 def _close_all() -> None:
     for verifier in _VERIFIERS.values():
         verifier.close()
+    while _SPARE_SERVERS:
+        _SPARE_SERVERS.pop().close()

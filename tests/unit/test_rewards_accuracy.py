@@ -380,3 +380,40 @@ def test_a_gold_equation_too_slow_to_solve_is_solved_once_per_run() -> None:
         assert verifier.judge_many([("x + y = 1", "x + y = 3")]) == [False]
     finally:
         verifier.close()
+
+
+def test_a_prestarted_fork_server_is_the_one_the_first_verifier_uses() -> None:
+    from r1cli.rewards import verifier as verifier_module
+
+    verifier_module.prestart_server()
+    spare = verifier_module._SPARE_SERVERS[0]
+    verifier = Verifier(workers=1, timeout=3.0)
+    try:
+        assert verifier.judge_many([("x^2", "x x")]) == [True]  # needs math-verify
+        assert verifier._server is spare and not verifier_module._SPARE_SERVERS
+    finally:
+        verifier.close()
+
+
+def test_an_unused_prestarted_fork_server_is_stopped_at_exit() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "from r1cli.rewards import verifier as v; v.prestart_server(); print(v._SPARE_SERVERS[0].process.pid)"
+    )
+    pid = int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.05)
+    assert not _alive(pid)
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
