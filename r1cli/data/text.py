@@ -8,7 +8,9 @@ Sources: a local .jsonl/.json/.parquet/.csv file, a folder or hub dataset with a
 `synthetic:chain-text`): the train problems of `synthetic:NAME`, worked in prose (r1cli/data/synthetic.py,
 `addition_text`, `chain_text`). Those problems are carved exactly as `r1 data prepare` and `r1 train zero`
 carve `synthetic:NAME` with the same `[data]` section, so a model pretrained on them has never read a
-problem of the test split that a later eval scores it on.
+problem of the test split that a later eval scores it on. With `data.markup_share` > 0 a built-in corpus
+also holds tagged word puzzles (r1cli/data/markup.py): a base that has seen `<think>`/`<answer>` used,
+never on the task's own problems.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 import datasets
 
+from r1cli.data.markup import mix_markup
 from r1cli.data.prepare import prepare
 from r1cli.data.sources import load_source
 from r1cli.data.synthetic import PREFIX, TEXT_CORPORA, is_synthetic, synthetic_task
@@ -38,7 +41,22 @@ def task_text_rows(corpus: str, data_cfg: dict[str, Any], tokenizer: Any = None)
     task = TEXT_CORPORA[corpus]
     dataset, _ = prepare(data_cfg, task, sft=False, tokenizer=tokenizer)
     prose = synthetic_task(task).text
-    return [{TEXT_COLUMN: prose(problem)} for problem in dataset["train"]["problem"]]
+    texts = [prose(problem) for problem in dataset["train"]["problem"]]
+    share = markup_share(data_cfg)
+    if share:
+        texts = mix_markup(texts, share, seed=int(data_cfg.get("seed", 42)))
+    return [{TEXT_COLUMN: text} for text in texts]
+
+
+def markup_share(data_cfg: dict[str, Any]) -> float:
+    """`data.markup_share`: the fraction of a built-in corpus that is tagged word puzzles (r1cli/data/markup.py)."""
+    share = data_cfg.get("markup_share", 0.0)
+    if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share < 1:
+        raise R1Error(
+            f"data.markup_share must be a number in [0, 1), got {share!r}",
+            hint="0 = prose only; 0.2 = one document in five is a tagged word puzzle",
+        )
+    return float(share)
 
 
 def load_text_dataset(
@@ -50,6 +68,11 @@ def load_text_dataset(
         return datasets.Dataset.from_list(task_text_rows(source, data_cfg, tokenizer))
     if is_synthetic(source):
         check_text_source(source)
+    if markup_share(data_cfg):
+        raise R1Error(
+            f"data.markup_share mixes tagged puzzles into a built-in corpus, not into {source}",
+            hint=f"set it to 0, or add such documents to your corpus; built in: {', '.join(TEXT_CORPORA)}",
+        )
     raw = load_source(source, data_cfg)
     if "train" not in raw.splits:
         raise R1Error(

@@ -79,20 +79,24 @@ def test_sigkill_then_resume_ends_at_the_planned_step(tmp_path: Path) -> None:
         ("", "is empty"),
         (None, "file not found"),
         ("synthetic:addition", "not a text corpus"),
+        ("markup_share=1", "data.markup_share must be a number in [0, 1), got 1"),
     ],
 )
 def test_bad_input_is_one_line_and_creates_no_output(
     tmp_path: Path, content: str | None, message: str
 ) -> None:
     data = tmp_path / "corpus.jsonl"
+    extra = []
     if content == "synthetic:addition":
         source = content
+    elif content == "markup_share=1":
+        source, extra = "synthetic:addition-text", ["--data.markup_share", "1"]
     else:
         source = str(data)
         if content is not None:
             data.write_text(content)
     out = tmp_path / "out"
-    result = runner.invoke(app, ["train", "pretrain", "--data", source, "-o", str(out)])
+    result = runner.invoke(app, ["train", "pretrain", "--data", source, "-o", str(out), *extra])
     assert result.exit_code == 1
     assert message in result.stderr
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr

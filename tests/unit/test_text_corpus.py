@@ -74,3 +74,34 @@ def test_a_problem_task_is_not_a_text_corpus() -> None:
     with pytest.raises(R1Error, match="not a text corpus") as error:
         load_text_dataset(_data(dataset="synthetic:addition"))
     assert ADDITION_TEXT in (error.value.hint or "")
+
+
+def test_markup_share_adds_tagged_word_puzzles_and_never_tagged_arithmetic() -> None:
+    plain = load_text_dataset(_data())["text"]
+    mixed = load_text_dataset(_data(markup_share=0.2))["text"]
+    tagged = [text for text in mixed if text.endswith("</answer>")]
+    assert len(mixed) == round(len(plain) / 0.8) and len(tagged) == len(mixed) - len(plain)
+    for text in tagged:
+        assert " + " not in text and " - " not in text  # puzzles about words and digits, no sums
+        answer = text.split("\nAnswer: ")[1]
+        assert answer.startswith("<think> ") and answer.endswith(" </answer>")
+        assert answer.count("<think>") == answer.count("</think>") == answer.count("<answer>") == 1
+    # The task's prose is all there, each document whole; some of it after a plain instruction.
+    prose = [text for text in mixed if not text.endswith("</answer>")]
+    assert sorted(text[text.index("Question: ") :] for text in prose) == sorted(plain)
+    assert 0 < sum(not text.startswith("Question: ") for text in prose) < len(prose)
+    assert all("<think>" not in text.split("\nAnswer: ")[1] for text in prose)
+    assert load_text_dataset(_data(markup_share=0.2))["text"] == mixed
+
+
+@pytest.mark.parametrize("share", [1.0, -0.1, "0.2", True])
+def test_a_bad_markup_share_is_named(share) -> None:
+    with pytest.raises(R1Error, match=r"data.markup_share must be a number in \[0, 1\)"):
+        load_text_dataset(_data(markup_share=share))
+
+
+def test_markup_share_is_refused_for_a_users_corpus(tmp_path: Path) -> None:
+    corpus = tmp_path / "notes.jsonl"
+    corpus.write_text('{"text": "hello"}\n')
+    with pytest.raises(R1Error, match=r"data\.markup_share mixes tagged puzzles into a built-in corpus"):
+        load_text_dataset(_data(dataset=str(corpus), markup_share=0.2))
