@@ -1,7 +1,7 @@
 """The R1 paper's three findings, in miniature, over seeds: R1-Zero from a base model, cold start helps,
 distillation beats RL on a small model. Every number on held-out problems; every stage is r1's own code.
 
-    python benchmarks/tiny_r1_findings.py --output-dir runs/findings            # 3 seeds, ~50 min on 2 cores
+    python benchmarks/tiny_r1_findings.py --output-dir runs/findings            # 3 seeds, ~45 min on 2 cores
     python benchmarks/tiny_r1_findings.py --output-dir runs/findings --experiments zero
 
 The task is `synthetic:addition` (the test split: never trained or tuned on), prompted with the pipeline's

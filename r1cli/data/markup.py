@@ -43,7 +43,7 @@ _Puzzle = tuple[str, str, str]  # question, reasoning, answer
 
 
 def _longest(rng: random.Random) -> _Puzzle:
-    words = rng.sample([w for w in _ANIMALS + _THINGS], 3)
+    words = rng.sample(_ANIMALS + _THINGS, 3)
     while len({len(w) for w in words}) < 3:
         words = rng.sample(_ANIMALS + _THINGS, 3)
     longest = max(words, key=len)
