@@ -57,14 +57,14 @@ PRETRAIN = [
 ]
 STUDENT_SHAPE = ["--tiny.num_hidden_layers=2"]  # [tiny_student]'s shape: [tiny] with half the layers
 ZERO_STEPS, STUDENT_ZERO_STEPS = 200, 400
-REWARDS = "--rewards.functions=[accuracy,format,tag_count]"
 HOT_LEARNING_RATE = 3e-4  # experiment 1's second arm: 3x the pipeline's GRPO learning rate
+REWARDS = ["accuracy", "format", "tag_count"]
 ZERO = [
     "--grpo.learning_rate=1e-4",
     "--grpo.per_device_train_batch_size=32",
     "--grpo.max_completion_length=64",
+    f"--rewards.functions=[{','.join(REWARDS)}]",
 ]
-ZERO += [REWARDS]
 PIPELINE: list[str] = []  # every other pipeline key: the tiny recipe's
 EVAL_TOKENS, EVAL_PROBLEMS = 64, 200
 _STEP_WORDS = {"write", "and", "carry", "so"}
@@ -134,23 +134,23 @@ def pipeline(base: Path, student: Path, folder: Path, data: Path, seed: int) -> 
         f"--model.name_or_path={base}",
         "--data.dataset=synthetic:addition",  # prepared by the pipeline, the same split as `data`
         f"--pipeline.zero_steps={ZERO_STEPS}",
-    ]
-    overrides += [
         f"--pipeline.student={student}",
-        "--pipeline.rewards=[accuracy,format,tag_count]",
+        f"--pipeline.rewards=[{','.join(REWARDS)}]",
+        f"--pipeline.system_prompt={SYSTEM_PROMPT}",
+        f"--pipeline.max_new_tokens={EVAL_TOKENS}",
+        f"--pipeline.eval_problems={EVAL_PROBLEMS}",
+        *(f"--{section}.seed={seed}" for section in ("grpo", "sft", "generation")),
+        *PIPELINE,
     ]
-    overrides += [f"--pipeline.system_prompt={SYSTEM_PROMPT}", f"--pipeline.max_new_tokens={EVAL_TOKENS}"]
-    overrides += [f"--pipeline.eval_problems={EVAL_PROBLEMS}", f"--grpo.seed={seed}", f"--sft.seed={seed}"]
-    overrides += [f"--generation.seed={seed}", *PIPELINE]
     run_pipeline(_recipe("zero", overrides), folder)
 
 
 def lengths_and_accuracy(run: Path) -> dict[str, list[float]]:
-    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
-    rows = [r for r in rows if "loss" in r and "completions/mean_length" in r]
+    """The run's mean completion length and accuracy reward per logged GRPO step (`r1 report`'s reader)."""
+    metrics = read_run(run)
     return {
-        "length": [float(r["completions/mean_length"]) for r in rows],
-        "accuracy": [float(r["rewards/accuracy/mean"]) for r in rows],
+        "length": metrics.series("completions/mean_length")[1],
+        "accuracy": metrics.series("rewards/accuracy/mean")[1],
     }
 
 
