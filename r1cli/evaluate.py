@@ -126,6 +126,14 @@ def benchmark_name(source: str | Path) -> str:
     return f"{path.parent.name}/{stem}" if stem.lower() in _GENERIC_STEMS and path.parent.name else stem
 
 
+def _data_settings(recipe: Recipe, source: str | Path) -> dict[str, Any]:
+    """The [data] a model is asked with on `source`: a prepared folder's own system prompt where neither
+    the user nor the model's folder set one."""
+    from r1cli.data.store import adopt_prepared_prompt
+
+    return adopt_prepared_prompt(copy.deepcopy(recipe), source).section("data")
+
+
 def load_benchmark(source: str | Path, data_cfg: Mapping[str, Any], limit: int | None = None) -> Benchmark:
     """Problems with gold answers from a data file (all rows) or a `r1 data prepare` folder (its test split).
 
@@ -354,7 +362,7 @@ def evaluate(
     for model, recipe in runs:  # a bad MODEL fails before any loading
         locate_model(model, recipe.section("tiny"))
     prompted = [
-        (model, recipe, [load_benchmark(source, recipe.section("data"), limit) for source in sources])
+        (model, recipe, [load_benchmark(source, _data_settings(recipe, source), limit) for source in sources])
         for model, recipe in runs
     ]  # every benchmark read (and refused if bad) before any model loads
     prompted = [
@@ -413,7 +421,7 @@ def evaluate_problems(
     from r1cli.data.problems import gold_of
 
     if isinstance(problems, str | Path):
-        benchmark = load_benchmark(problems, recipe.section("data"), limit)
+        benchmark = load_benchmark(problems, _data_settings(recipe, problems), limit)
     else:
         golden = [p for p in problems if len(gold_of(p.row)) == 2]
         if not golden:

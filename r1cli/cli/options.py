@@ -48,7 +48,8 @@ def resolve_recipe(
     runs that stage's checks only. `overrides` are values from the command's own options (e.g.
     --output-dir), applied last.
     `model` is the model the command prompts (default: the recipe's model.name_or_path): what its folder
-    recorded at training (the system prompt, r1cli.prompting) replaces the built-in defaults.
+    recorded at training (the system prompt, r1cli.prompting) replaces the built-in defaults; where it
+    recorded none, a prepared data.dataset folder's own system prompt does.
     `validate=False` skips the whole-recipe checks (they import torch) for commands that only read a
     section and check it themselves.
     """
@@ -71,6 +72,10 @@ def resolve_recipe(
             resolved = load_recipe(
                 recipe, profile, args, stage=stage, recorded=recorded, recorded_origin=origin
             )
+    if stage != "score":
+        from r1cli.data.store import adopt_prepared_prompt
+
+        adopt_prepared_prompt(resolved)
     if validate:
         validate_recipe(resolved)
     for text in resolved.notes:

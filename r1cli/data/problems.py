@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from r1cli.console import note
 from r1cli.data.prepare import quiet_datasets
 from r1cli.data.prompts import (
     ANSWER_COLUMNS,
@@ -24,6 +25,7 @@ from r1cli.data.prompts import (
     pick_problem_column,
     require_column,
     to_prompt_row,
+    with_system_prompt,
 )
 from r1cli.data.sources import load_source
 from r1cli.errors import R1Error
@@ -51,9 +53,11 @@ def gold_of(row: Mapping[str, Any]) -> dict[str, Any]:
 def read_problems(source: str | Path, data_cfg: Mapping[str, Any], split: str = "train") -> list[Prompt]:
     """Prompts from a PROBLEMS file (jsonl/json/csv/parquet) or a `r1 data prepare` folder (its `split`).
 
-    A row needs `problem` or `question` (or data.problem_column); `answer`/`solution` (or
-    data.answer_column) are optional and normalized as data prepare does; `id` is optional (else the
-    0-based row index). Prompts are built by data prepare's own code, with data.system_prompt.
+        A row needs `problem` or `question` (or data.problem_column); `answer`/`solution` (or
+        data.answer_column) are optional and normalized as data prepare does; `id` is optional (else the
+        0-based row index). Prompts are built by data prepare's own code, with data.system_prompt; a prepared
+    folder's prompts are asked with it too (r1cli.data.store.adopt_prepared_prompt gives a recipe the
+    folder's own prompt where the user set none).
     """
     where = str(source)
     with quiet_datasets():
@@ -79,6 +83,7 @@ def read_problems(source: str | Path, data_cfg: Mapping[str, Any], split: str = 
         else [c for c in ANSWER_COLUMNS if c in columns]
     )
     system_prompt = data_cfg.get("system_prompt") or ""
+    reprompted = 0  # prepared rows built with another system prompt
     prompts: list[Prompt] = []
     seen: dict[Any, int] = {}
     for index, full_row in enumerate(table):
@@ -92,6 +97,9 @@ def read_problems(source: str | Path, data_cfg: Mapping[str, Any], split: str = 
         problem = row[problem_column]
         if problem_column == "problem" and _is_chat(row.get("prompt")):  # a `r1 data prepare` row
             messages, out = row["prompt"], dict(row)
+            if "system_prompt" in data_cfg:
+                messages = with_system_prompt(messages, system_prompt)
+                reprompted += messages != row["prompt"]
         else:
             built = (
                 to_prompt_row(row, problem_column, answer_columns, system_prompt) if answer_columns else {}
@@ -111,6 +119,10 @@ def read_problems(source: str | Path, data_cfg: Mapping[str, Any], split: str = 
             raise R1Error(f"{where}: rows {seen[ident] + 1} and {index + 1} have the same id {ident!r}")
         seen[ident] = index
         prompts.append(Prompt(ident, messages, out))
+    if reprompted:
+        note(
+            f"{where} was prepared with another system prompt: its prompts are asked with data.system_prompt"
+        )
     return prompts
 
 

@@ -50,8 +50,17 @@ def build_prompt(problem: str, system_prompt: str) -> list[dict[str, str]]:
     >>> build_prompt("What is 2 + 3?", "Think first.")[1]
     {'role': 'user', 'content': 'What is 2 + 3?'}
     """
-    user = {"role": "user", "content": problem}
-    return [{"role": "system", "content": system_prompt}, user] if system_prompt else [user]
+    return with_system_prompt([{"role": "user", "content": problem}], system_prompt)
+
+
+def with_system_prompt(messages: list[dict[str, str]], system_prompt: str) -> list[dict[str, str]]:
+    """A prepared prompt asked with `system_prompt` instead: its system turn replaced (dropped when empty).
+
+    >>> with_system_prompt([{"role": "system", "content": "A"}, {"role": "user", "content": "q"}], "")
+    [{'role': 'user', 'content': 'q'}]
+    """
+    rest = messages[1:] if messages and messages[0].get("role") == "system" else list(messages)
+    return [{"role": "system", "content": system_prompt}, *rest] if system_prompt else rest
 
 
 def pick_problem_column(explicit: str, columns: list[str]) -> str:

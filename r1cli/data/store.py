@@ -99,14 +99,15 @@ def load_prompt_dataset(
 ) -> datasets.DatasetDict:
     """R1-Zero GRPO data (train/test): a `r1 data prepare` folder, or any source prepared on the fly.
 
-    A prepared folder is used as saved; only `max_prompt_tokens` is applied again, when a tokenizer is
-    given (the trainer's own).
+    A prepared folder is used as saved, asked with data.system_prompt where that is given (see
+    adopt_prepared_prompt); only `max_prompt_tokens` is applied again, when a tokenizer is given (the
+    trainer's own).
     """
     source = source or data_cfg.get("dataset") or None
     if source and is_saved_dataset_dict(source):
         columns = _train_columns(source)
         if all(c in columns for c in PROMPT_COLUMNS):
-            dataset, _ = load_prepared(source)
+            dataset = _reprompted(load_prepared(source)[0], data_cfg.get("system_prompt"), source)
             limit = int(data_cfg.get("max_prompt_tokens") or 0)
             if limit > 0 and tokenizer is not None:
                 tok = as_tokenizer(tokenizer, limit)
@@ -122,6 +123,59 @@ def load_prompt_dataset(
             )
     dataset, _ = prepare(data_cfg, source, sft=False, tokenizer=tokenizer)
     return dataset
+
+
+def prepared_system_prompt(source: str | Path | None) -> str | None:
+    """The system prompt the rows of a `r1 data prepare` prompt folder were built with; None for any other
+    source (a file, a hub id, SFT conversations)."""
+    if not source or not is_saved_dataset_dict(source):
+        return None
+    if not all(c in _train_columns(source) for c in PROMPT_COLUMNS):
+        return None
+    from r1cli.prompting import system_prompt_of_dataset
+
+    with quiet_datasets():
+        train = datasets.load_from_disk(str(Path(source).expanduser() / "train"))
+    return system_prompt_of_dataset(train)
+
+
+def adopt_prepared_prompt(recipe: Recipe, source: str | Path | None = None) -> Recipe:
+    """`recipe` asking with the system prompt a prepared folder (`source`, default data.dataset) was built
+    with, unless data.system_prompt was set (recipe file, profile, environment, flag, or the record of the
+    model being prompted): the folder's record replaces only the built-in default, as a model folder's does.
+    The loaders then ask every prepared row with data.system_prompt (`_reprompted`)."""
+    from r1cli.recipe.provenance import DEFAULT_SOURCE
+
+    if recipe.sources.get("data.system_prompt", DEFAULT_SOURCE) != DEFAULT_SOURCE:
+        return recipe
+    source = source or recipe.get("data.dataset")
+    baked = prepared_system_prompt(source)
+    if baked is not None and baked != recipe.get("data.system_prompt"):
+        recipe.set("data.system_prompt", baked, f"data {source}")
+    return recipe
+
+
+def _reprompted(
+    dataset: datasets.DatasetDict, system_prompt: str | None, where: str | Path
+) -> datasets.DatasetDict:
+    """The prepared prompts asked with `system_prompt` (their system turn replaced where it differs);
+    None: as they were prepared."""
+    from r1cli.console import note
+    from r1cli.data.prompts import with_system_prompt
+    from r1cli.prompting import system_prompt_of_dataset
+
+    if system_prompt is None or all(
+        system_prompt_of_dataset(split) == system_prompt for split in dataset.values() if len(split)
+    ):
+        return dataset
+    note(f"{where} was prepared with another system prompt: its prompts are asked with data.system_prompt")
+    with quiet_datasets():
+        return datasets.DatasetDict(
+            {
+                name: split.map(lambda row: {"prompt": with_system_prompt(row["prompt"], system_prompt)})
+                for name, split in dataset.items()
+            }
+        )
 
 
 def load_sft_dataset(data_cfg: dict[str, Any], source: str | None = None) -> datasets.DatasetDict:

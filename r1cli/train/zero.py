@@ -30,9 +30,9 @@ TRAINED_SECTIONS = (
     "model", "tiny", "quantization", "lora", "data", "rewards", "grpo", "dynamic_sampling", "validation",
 )  # fmt: skip
 
-# [data] keys that shape `r1 data prepare`'s output and so do nothing on an already prepared folder.
+# [data] keys that shape `r1 data prepare`'s output and so do nothing on an already prepared folder
+# (data.system_prompt does: the prepared prompts are asked with it, r1cli.data.store.adopt_prepared_prompt).
 PREPARE_ONLY_KEYS = (
-    "system_prompt",
     "test_size",
     "seed",
     "max_rows",

@@ -69,13 +69,39 @@ def test_training_on_a_prepared_folder_notes_only_settings_it_was_not_prepared_w
         _note_prepared_data(load_recipe(None, None, ["--data.dataset", str(out), *overrides], environ={}))
         return capsys.readouterr().err
 
-    assert notes("--data.system_prompt", "Be brief.") == ""  # what the folder was prepared with
+    assert notes("--data.test_size", "0.1") == ""  # what the folder was prepared with
     assert notes() == ""  # nothing set: nothing to say
-    said = notes("--data.system_prompt", "Be long.", "--data.seed", "42")
-    assert said.startswith("r1: note: data.system_prompt do nothing on a prepared folder")
+    said = notes("--data.test_size", "0.5", "--data.seed", "42")
+    assert said.startswith("r1: note: data.test_size do nothing on a prepared folder")
     assert "data.seed" not in said  # set, but to the value the folder was prepared with
+    assert notes("--data.system_prompt", "Be long.") == ""  # applied to the prepared prompts: no note
     (out / "recipe.toml").unlink()  # a folder that does not say how it was made
-    assert "data.system_prompt" in notes("--data.system_prompt", "Be brief.")
+    assert "data.test_size" in notes("--data.test_size", "0.1")
+
+
+def test_a_prepared_folder_is_asked_with_its_own_prompt_unless_one_is_set(tmp_path):
+    """The folder's system prompt replaces only the built-in default (as a trained folder's record does);
+    a prompt the user sets is what every prepared row is asked with, in training and in generation."""
+    from r1cli.cli.options import resolve_recipe
+    from r1cli.data.problems import read_problems
+
+    out = tmp_path / "add"
+    result = runner.invoke(app, ["data", "prepare", "-o", str(out), "--data.system_prompt", "Be brief."])
+    assert result.exit_code == 0, result.output
+    shown = runner.invoke(app, ["config", "show", "--data.dataset", str(out)])
+    assert shown.exit_code == 0, shown.output
+    assert "Be brief." in shown.output and f"data {out}" in shown.output.replace("\n", "")
+
+    def system_turns(*overrides: str) -> set[str]:
+        recipe = resolve_recipe(None, None, ["--data.dataset", str(out), *overrides], validate=False)
+        data_cfg = recipe.section("data")
+        trained = list(load_prompt_dataset(data_cfg)["train"]["prompt"])
+        asked = [p.messages for p in read_problems(str(out), data_cfg, split="test")]
+        return {m[0]["content"] if m[0]["role"] == "system" else "" for m in trained + asked}
+
+    assert system_turns() == {"Be brief."}
+    assert system_turns("--data.system_prompt", "Be long.") == {"Be long."}
+    assert system_turns("--data.system_prompt", "") == {""}  # no system turn at all
 
 
 def test_refuses_to_overwrite_unless_asked_and_never_an_unrelated_folder(tmp_path):

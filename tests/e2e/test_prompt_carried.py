@@ -123,3 +123,24 @@ def test_sample_reject_and_eval_prompt_the_folder_as_it_was_trained(
 
     asked = read_problems(problems, {"system_prompt": TRAINED_WITH}, split="test")
     assert settings["settings"]["prompts"] == prompts_digest(asked)
+
+
+def test_eval_on_a_folder_prepared_with_another_prompt_asks_as_the_model_was_trained(
+    sft_dir: Path, tmp_path: Path
+) -> None:
+    """The model's record wins over the prompt baked into a prepared folder's rows."""
+    from r1cli.data.problems import read_problems
+    from r1cli.generation import prompts_digest
+
+    data = tmp_path / "data"
+    args = ["data", "prepare", "-o", str(data), "--data.synthetic_size", "20"]
+    prepared = runner.invoke(app, [*args, "--data.system_prompt", "Prepared with this."])
+    assert prepared.exit_code == 0, prepared.output
+    evaluate = ["eval", str(sft_dir), "--data", str(data), "--limit", "2", "--max-new-tokens", "4"]
+    scored = runner.invoke(app, [*evaluate, "-o", str(tmp_path / "r.json")])
+    assert scored.exit_code == 0, scored.output
+    (generations,) = (tmp_path / "r.json.generations").glob("*.jsonl")
+    settings = json.loads(Path(f"{generations}.r1.json").read_text())
+    asked = read_problems(data, {"system_prompt": TRAINED_WITH}, split="test")[:2]
+    assert asked[0].messages[0] == {"role": "system", "content": TRAINED_WITH}
+    assert settings["settings"]["prompts"] == prompts_digest(asked)
