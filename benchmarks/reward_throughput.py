@@ -5,8 +5,9 @@ r"""Rows/s of `r1 reward score --rewards accuracy` against the seed's accuracy r
 
 Prints the three numbers the rewards issue asks for: the speed-up over the seed on the mix (about 5,300
 GSM8K-style rows and 800 MATH rows), on the MATH rows alone, and the whole-process time of a small file;
-then the GSM8K rows alone for reference, and real model outputs graded by people: the 267 cases of
-math-verify's regression suite (free-text model outputs, each with its gold and expected verdict).
+then the GSM8K rows alone for reference, and real model outputs graded by people: ToRA's GSM8K outputs,
+two models' MATH-500 outputs from SkyThought's evaluation folder (benchmarks/data/README.md), and the 267
+cases of math-verify's regression suite (free-text model outputs, each with its gold and expected verdict).
 
 Builds realistic files from the real data in ../shared/data: GSM8K test problems (golds rewritten
 MATH-style, `... The answer is $\boxed{18}$.`, because the seed's LaTeX-only gold parsing gives every
@@ -177,6 +178,26 @@ def tora_rows() -> list[dict]:
     ]
 
 
+def skythought_rows() -> list[dict]:
+    """Real chain-of-thought outputs on MATH graded by their authors: Qwen2.5-14B-Instruct and gemma-2-27b-it
+    on the first 400 MATH-500 problems (benchmarks/data/README.md names the source, commit, licence, and the
+    label errors found by reading every disagreement). The gold is the original MATH-500 answer, as
+    `\\boxed{answer}` so that both sides parse it (the source's own normalised `gt` is mangled for 8
+    problems)."""
+    data = Path(__file__).resolve().parent / "data" / "skythought_math_outputs.jsonl"
+    rows = [json.loads(line) for line in data.read_text(encoding="utf-8").splitlines()]
+    return [
+        {
+            "id": row["id"],
+            "completion": [{"role": "assistant", "content": row["completion"]}],
+            "solution": f"The answer is $\\boxed{{{row['answer']}}}$.",
+            "label": row["label"],
+            "pred": row["pred"],
+        }
+        for row in rows
+    ]
+
+
 def _last_boxed(text: str) -> str:
     start = text.rindex("\\boxed{") + len("\\boxed{")
     depth = 1
@@ -306,6 +327,14 @@ def main() -> None:
             ratios["GSM8K only"] = compare(gsm8k, Path(workdir), "gsm8k-only", args.repeat, args.workers)
         ratios["ToRA GSM8K outputs"] = compare(
             tora_rows(), Path(workdir), "real outputs (ToRA on GSM8K)", args.repeat, args.workers, True
+        )
+        ratios["SkyThought MATH-500 outputs"] = compare(
+            skythought_rows(),
+            Path(workdir),
+            "real outputs (MATH-500, SkyThought)",
+            args.repeat,
+            args.workers,
+            True,
         )
         ratios["math-verify suite"] = compare(
             real_rows(), Path(workdir), "real outputs (math-verify's suite)", args.repeat, args.workers, True
