@@ -24,3 +24,9 @@ def looks_local(name: str, suffixes: Iterable[str] = ()) -> bool:
     if path.suffix.lower() in set(suffixes):
         return True
     return "/" in name and Path(name.split("/", 1)[0]).is_dir()
+
+
+def is_saved_dataset_dict(path: str | Path) -> bool:
+    """Whether `path` is a folder holding a saved datasets DatasetDict (`r1 data prepare` writes one)."""
+    path = Path(path).expanduser()
+    return path.is_dir() and (path / "dataset_dict.json").exists()

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from r1cli.paths import is_saved_dataset_dict
+
 if TYPE_CHECKING:
     from r1cli.recipe import Recipe
 
@@ -72,8 +74,8 @@ def resolve_recipe(
             resolved = load_recipe(
                 recipe, profile, args, stage=stage, recorded=recorded, recorded_origin=origin
             )
-    if stage != "score":
-        from r1cli.data.store import adopt_prepared_prompt
+    if stage != "score" and is_saved_dataset_dict(str(resolved.get("data.dataset") or "")):
+        from r1cli.data.store import adopt_prepared_prompt  # imports datasets: only for a prepared folder
 
         adopt_prepared_prompt(resolved)
     if validate:

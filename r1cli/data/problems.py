@@ -53,11 +53,11 @@ def gold_of(row: Mapping[str, Any]) -> dict[str, Any]:
 def read_problems(source: str | Path, data_cfg: Mapping[str, Any], split: str = "train") -> list[Prompt]:
     """Prompts from a PROBLEMS file (jsonl/json/csv/parquet) or a `r1 data prepare` folder (its `split`).
 
-        A row needs `problem` or `question` (or data.problem_column); `answer`/`solution` (or
-        data.answer_column) are optional and normalized as data prepare does; `id` is optional (else the
-        0-based row index). Prompts are built by data prepare's own code, with data.system_prompt; a prepared
-    folder's prompts are asked with it too (r1cli.data.store.adopt_prepared_prompt gives a recipe the
-    folder's own prompt where the user set none).
+    A row needs `problem` or `question` (or data.problem_column); `answer`/`solution` (or
+    data.answer_column) are optional and normalized as data prepare does; `id` is optional (else the
+    0-based row index). Prompts are built by data prepare's own code, with data.system_prompt; a
+    prepared folder's prompts are asked with it too (r1cli.data.store.adopt_prepared_prompt gives a
+    recipe the folder's own prompt where the user set none).
     """
     where = str(source)
     with quiet_datasets():

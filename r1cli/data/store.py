@@ -20,6 +20,7 @@ from r1cli.data.prepare import as_tokenizer, drop_long_prompts, prepare, quiet_d
 from r1cli.data.summary import SUMMARY_FILE, PrepareSummary
 from r1cli.data.validate import PROMPT_COLUMNS, SPLITS, validate_prompt_dataset, validate_sft_dataset
 from r1cli.errors import R1Error
+from r1cli.paths import is_saved_dataset_dict
 from r1cli.rundir import OutputKind, claim_output_dir, staged_dir, write_recipe
 
 if TYPE_CHECKING:
@@ -56,11 +57,6 @@ def save_prepared(
 def check_output_dir(output_dir: str | Path, overwrite: bool) -> Path:
     """The output folder, if `r1 data prepare` may write it: absent, empty, or our own with `overwrite`."""
     return claim_output_dir(output_dir, PREPARED_DATA, overwrite=overwrite).path.resolve()
-
-
-def is_saved_dataset_dict(path: str | Path) -> bool:
-    path = Path(path).expanduser()
-    return path.is_dir() and (path / "dataset_dict.json").exists()
 
 
 def load_prepared(path: str | Path) -> tuple[datasets.DatasetDict, str]:
