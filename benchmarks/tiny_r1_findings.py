@@ -3,10 +3,13 @@ distillation beats RL on a small model. Every number on held-out problems; every
 
     python benchmarks/tiny_r1_findings.py --output-dir runs/findings            # 3 seeds, ~45 min on 2 cores
     python benchmarks/tiny_r1_findings.py --output-dir runs/findings --experiments zero
+    python benchmarks/tiny_r1_findings.py --output-dir runs/findings-chain --task chain   # ~50 min
 
-The task is `synthetic:addition` (the test split: never trained or tuned on), prompted with the pipeline's
-short R1 system prompt. Made once, as the paper has one base model:
-- the base: `r1 train pretrain` of r1-tiny on `synthetic:addition-text` with `data.markup_share`: the train
+The task is `synthetic:addition` (2-digit sums), or with `--task chain` `synthetic:chain` with three
+operands in 0..9 (`What is 7 - 9 + 4?`: a running total that can go negative, worked one operation per
+line), the test split never trained or tuned on, prompted with the pipeline's short R1 system prompt.
+Made once, as the paper has one base model:
+- the base: `r1 train pretrain` of r1-tiny on the task's `-text` corpus with `data.markup_share`: the train
   problems worked in prose, no tags, plus tagged word puzzles (never arithmetic) so that the base has seen
   what `<think>`/`<answer>` are (a base that never read them never writes them: GRPO gets no signal);
 - the student base: the same corpus for the [tiny_student] shape (2 layers instead of 4).
@@ -48,7 +51,13 @@ from r1cli.train.zero import train_zero
 from r1cli.validate import validate_recipe
 
 SYSTEM_PROMPT = "Think inside <think> </think>, then answer inside <answer> </answer>."
-CORPUS = ["--data.dataset=synthetic:addition-text", "--data.markup_share=0.2"]
+# Each task's [data] settings, given to every stage (the same problems, train/test split and corpus).
+TASKS = {
+    "addition": ["--data.dataset=synthetic:addition"],
+    "chain": ["--data.dataset=synthetic:chain", "--data.synthetic_max=9", "--data.synthetic_terms=3"],
+}
+TASK = "addition"  # set once by main() from --task
+MARKUP = ["--data.markup_share=0.2"]
 PRETRAIN = [
     "--sft.max_steps=1000",
     "--sft.per_device_train_batch_size=32",
@@ -73,6 +82,7 @@ _THINK_RE = re.compile(r"<think>(.*)</think>", re.DOTALL)
 
 def _recipe(stage: str, overrides: list[str]):
     common = [f"--data.system_prompt={SYSTEM_PROMPT}", "--logging.rich=false", "--logging.examples_every=0"]
+    common += TASKS[TASK]
     return validate_recipe(load_recipe(None, None, [*common, *overrides], environ={}, stage=stage))
 
 
@@ -112,7 +122,8 @@ def timed(work, *args) -> float:
 
 def pretrain(folder: Path, shape: list[str]) -> None:
     if not (folder / "train_result.json").is_file():
-        overrides = [*CORPUS, *PRETRAIN, *shape, f"--sft.output_dir={folder}"]
+        corpus = [f"--data.dataset=synthetic:{TASK}-text", *MARKUP]
+        overrides = [*corpus, *PRETRAIN, *shape, f"--sft.output_dir={folder}"]
         train_pretrain(_recipe("pretrain", overrides), resume=folder.is_dir())
 
 
@@ -132,7 +143,7 @@ def zero(start: Path, folder: Path, data: Path, seed: int, steps: int, *extra: s
 def pipeline(base: Path, student: Path, folder: Path, data: Path, seed: int) -> None:
     overrides = [
         f"--model.name_or_path={base}",
-        "--data.dataset=synthetic:addition",  # prepared by the pipeline, the same split as `data`
+        f"--data.dataset=synthetic:{TASK}",  # prepared by the pipeline, the same split as `data`
         f"--pipeline.zero_steps={ZERO_STEPS}",
         f"--pipeline.student={student}",
         f"--pipeline.rewards=[{','.join(REWARDS)}]",
@@ -179,13 +190,16 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--output-dir", type=Path, required=True)
     parser.add_argument("--experiments", nargs="+", default=["zero", "coldstart", "distill"])
+    parser.add_argument("--task", choices=sorted(TASKS), default="addition")
     args = parser.parse_args()
+    global TASK
+    TASK = args.task
     out = args.output_dir
     out.mkdir(parents=True, exist_ok=True)
     data, base, student = out / "data", out / "base", out / "student-base"
     if not data.is_dir():
         recipe = _recipe("prepare", [])
-        dataset, summary = prepare(recipe.section("data"), "synthetic:addition", sft=False)
+        dataset, summary = prepare(recipe.section("data"), f"synthetic:{TASK}", sft=False)
         save_prepared(dataset, summary, data, recipe=recipe)
     seconds = {"base": timed(pretrain, base, [])}
     results: dict = {"base": scores(base, data), "seeds": {}}
