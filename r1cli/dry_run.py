@@ -218,16 +218,24 @@ def plan_distill(
     return plan
 
 
-def plan_pipeline(recipe: Recipe, output_dir: Path) -> Plan:
-    """r1 pipeline run --dry-run: every stage's checks, the data it prepares, its stages, the folder's state."""
+def plan_pipeline(recipe: Recipe, output_dir: Path, until: str | None = None) -> Plan:
+    """r1 pipeline run --dry-run: every stage's checks, the data it prepares, its stages (up to `until`),
+    the folder's state."""
     from r1cli.data import prepare
     from r1cli.models import load_tokenizer
     from r1cli.pipeline.run import PIPELINE_RUN, STAGES_DIR
-    from r1cli.pipeline.settings import PIPELINE_SECTIONS, STAGES, check_pipeline_settings, pipeline_recipe
+    from r1cli.pipeline.settings import (
+        PIPELINE_SECTIONS,
+        STAGES,
+        check_pipeline_settings,
+        pipeline_recipe,
+        stages_run,
+    )
     from r1cli.rundir import check_resume_recipe
     from r1cli.validate import validate_recipe
 
     check_pipeline_settings(recipe)
+    stages_run(recipe.section("pipeline"), until)
     for stage in ("sft", "distill"):
         validate_recipe(recipe, stage)
     staged = pipeline_recipe(recipe)
@@ -239,15 +247,21 @@ def plan_pipeline(recipe: Recipe, output_dir: Path) -> Plan:
     plan.example, plan.example_tokens, plan.longest_tokens = _prompt_lengths(
         tokenizer, list(dataset["train"]["prompt"])
     )
-    plan.work = [
-        f"coldstart: by {cfg['coldstart']} for {cfg['coldstart_problems'] or 'all'} train problems",
-        f"sft: {cfg['sft_steps']} steps",
-        f"zero: {cfg['zero_steps']} GRPO steps, rewards {', '.join(cfg['rewards'])}",
-        f"reject: {cfg['reject_samples']} samples for {cfg['reject_problems'] or 'all'} train problems",
-        f"reject_sft: {cfg['reject_sft_steps']} steps",
-        f"distill: {cfg['distill_steps']} student steps ({cfg['student']})",
-        f"held-out eval after each training stage: {cfg['eval_problems'] or 'all'} test problems",
-    ]
+    work = {
+        "coldstart": f"coldstart: by {cfg['coldstart']} for {cfg['coldstart_problems'] or 'all'} train problems",
+        "sft": f"sft: {cfg['sft_steps']} steps",
+        "zero": f"zero: {cfg['zero_steps']} GRPO steps, rewards {', '.join(cfg['rewards'])}"
+        + (
+            f", from {recipe.get('model.name_or_path')} (no cold start)" if cfg["coldstart"] == "none" else ""
+        ),
+        "reject": f"reject: {cfg['reject_samples']} samples for {cfg['reject_problems'] or 'all'} train problems",
+        "reject_sft": f"reject_sft: {cfg['reject_sft_steps']} steps",
+        "distill": f"distill: {cfg['distill_steps']} student steps ({cfg['student']})",
+    }
+    plan.work = [work[name] for name in stages_run(cfg, until)]
+    plan.work.append(
+        f"held-out eval after each training stage: {cfg['eval_problems'] or 'all'} test problems"
+    )
     plan.memory = _memory_lines(staged, "grpo")
     state = output_state(output_dir, PIPELINE_RUN, resume=PIPELINE_RUN.is_ours(output_dir))
     if state.startswith("restarted") or state.startswith("resumed"):

@@ -3,6 +3,7 @@
     r1 pipeline run                                        # tiny CPU recipe into runs/pipeline
     r1 pipeline run --recipe recipes/l40s-pipeline.toml --output-dir runs/pipeline-qwen
     r1 pipeline run --pipeline.sft_steps 20 --pipeline.zero_steps 5   # any recipe key, as everywhere
+    r1 pipeline run --model.name_or_path runs/base --pipeline.coldstart none --until zero   # R1-Zero
 
 Rerunning the same command skips the finished stages and continues an unfinished one. The path of
 summary.json goes to stdout; each stage's line and the closing table go to stderr.
@@ -44,6 +45,15 @@ def run(
             show_default=False,
         ),
     ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until",
+            metavar="STAGE",
+            help="Stop after this stage (coldstart, sft, zero, reject, reject_sft, distill).",
+            show_default=False,
+        ),
+    ] = None,
     dry_run: DryRunOption = False,
 ) -> None:
     """Cold start -> SFT -> GRPO -> rejection sampling -> SFT stage 2 -> distill, evaluated after each stage.
@@ -58,9 +68,9 @@ def run(
     if dry_run:
         from r1cli.dry_run import plan_pipeline, render
 
-        print(render(plan_pipeline(resolved, Path(resolved.get("pipeline.output_dir")))), end="")
+        print(render(plan_pipeline(resolved, Path(resolved.get("pipeline.output_dir")), until)), end="")
         return
-    result = run_pipeline(resolved, resolved.get("pipeline.output_dir"), on_stage=_print_stage)
+    result = run_pipeline(resolved, resolved.get("pipeline.output_dir"), on_stage=_print_stage, until=until)
     _print_table(result)
     print(result.summary_path)
 

@@ -13,6 +13,10 @@ Stages (each through the same core function as its single command; no stage is i
     reject_sft  r1 train sft (stage 2, from the GRPO model)   DIR/reject_sft
     distill     r1 distill (into a smaller student)       DIR/distill
 
+With `pipeline.coldstart = "none"` there is no cold start and no SFT stage 1: GRPO starts from
+model.name_or_path itself (R1-Zero; with a base model that never saw the format, the paper's first
+experiment). `r1 pipeline run --until zero` stops after a stage.
+
 After each training stage the model is evaluated (`r1 eval`, greedy) on the held-out test split, and
 `r1 report` writes its plots. A finished stage leaves `DIR/stages/<name>.json`; a rerun skips finished
 stages and continues an unfinished one (training from its last checkpoint, generation where it stopped).

@@ -13,11 +13,11 @@ from r1cli.errors import R1Error
 from r1cli.files import atomic_write_text
 from r1cli.pipeline.settings import (
     PIPELINE_SECTIONS,
-    STAGES,
     TRAINING_STAGES,
     check_pipeline_settings,
     pipeline_recipe,
     stage_recipe,
+    stages_run,
 )
 from r1cli.rundir import PIPELINE_SUMMARY, OutputKind
 
@@ -127,7 +127,7 @@ class Pipeline:
             "reject_sft": self._reject_sft,
             "distill": self._distill,
         }
-        for name in STAGES[: STAGES.index(until) + 1 if until else None]:
+        for name in stages_run(self.cfg, until):
             record = self._finished(name)
             if record is not None:
                 self.records.append(record)
@@ -263,11 +263,13 @@ class Pipeline:
         return {"steps": int(self.cfg["sft_steps"])}
 
     def _zero(self) -> dict[str, Any]:
+        """GRPO from the SFT model, or (pipeline.coldstart = "none", R1-Zero) from model.name_or_path."""
+        start = self.recipe.get("model.name_or_path") if self.cfg["coldstart"] == "none" else self.dir / "sft"
         self._train(
             "zero",
             "zero",
             {
-                "model.name_or_path": str(self.dir / "sft"),
+                "model.name_or_path": str(start),
                 "data.dataset": str(self.data_dir),
                 "grpo.max_steps": int(self.cfg["zero_steps"]),
                 "grpo.learning_rate": float(self.cfg["zero_learning_rate"]),
@@ -408,11 +410,10 @@ def run_pipeline(
 
     `recipe` is resolved for the `zero` stage; the checks of the other training stages run here.
     """
-    if until is not None and until not in STAGES:
-        raise R1Error(f"no pipeline stage '{until}'", hint=f"stages: {', '.join(STAGES)}")
     from r1cli.validate import validate_recipe
 
     check_pipeline_settings(recipe)
+    stages_run(recipe.section("pipeline"), until)  # a stage this pipeline does not run: refused now
     for stage in ("sft", "distill"):
         validate_recipe(recipe, stage)
     return Pipeline(recipe, Path(output_dir), on_stage).run(until)

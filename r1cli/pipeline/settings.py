@@ -12,7 +12,8 @@ if TYPE_CHECKING:
 
 STAGES = ("coldstart", "sft", "zero", "reject", "reject_sft", "distill")
 TRAINING_STAGES = ("sft", "zero", "reject_sft", "distill")
-COLDSTART_METHODS = ("traces", "fewshot", "direct")
+# "none": R1-Zero, no cold start and no SFT stage 1: GRPO starts from model.name_or_path itself.
+COLDSTART_METHODS = ("traces", "fewshot", "direct", "none")
 ZERO_MODELS = ("final", "best")
 # [pipeline] keys that count steps or samples (>= 1), and problems (>= 0, 0 = all).
 STEP_KEYS = (
@@ -41,6 +42,24 @@ def stage_recipe(recipe: Recipe, values: dict[str, Any]) -> Recipe:
     return changed
 
 
+def stages_run(cfg: dict[str, Any], until: str | None = None) -> list[str]:
+    """The stages a pipeline with these [pipeline] settings runs, in order, up to and including `until`.
+
+    >>> stages_run({"coldstart": "none"}, until="zero")
+    ['zero']
+    """
+    if until is not None and until not in STAGES:
+        raise R1Error(f"no pipeline stage '{until}'", hint=f"stages: {', '.join(STAGES)}")
+    skipped = ("coldstart", "sft") if cfg.get("coldstart") == "none" else ()
+    if until in skipped:
+        raise R1Error(
+            f"pipeline.coldstart = 'none' runs no {until} stage (GRPO starts from model.name_or_path)",
+            hint=f"stop at one of: {', '.join(s for s in STAGES if s not in skipped)}",
+        )
+    chosen = STAGES[: STAGES.index(until) + 1] if until else STAGES
+    return [name for name in chosen if name not in skipped]
+
+
 def pipeline_recipe(recipe: Recipe) -> Recipe:
     """The recipe every stage starts from: [pipeline]'s system prompt, rewards and generation settings applied."""
     cfg = recipe.section("pipeline")
@@ -64,7 +83,8 @@ def check_pipeline_settings(recipe: Recipe) -> None:
     if method not in COLDSTART_METHODS:
         raise R1Error(
             f"pipeline.coldstart = {method!r}: must be one of {', '.join(COLDSTART_METHODS)}",
-            hint="traces: the built-in task's worked solutions; fewshot/direct: a model writes them",
+            hint="traces: the built-in task's worked solutions; fewshot/direct: a model writes them; "
+            "none: GRPO from model.name_or_path with no cold start (R1-Zero)",
         )
     if method == "traces" and recipe.get("data.dataset") not in TASK_NAMES:
         raise R1Error(

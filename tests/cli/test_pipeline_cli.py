@@ -32,6 +32,8 @@ runner = CliRunner()
         (["--pipeline.zero_model", "last"], "pipeline.zero_model = 'last': must be one of final, best"),
         (["--pipeline.zero_model", "best"], "pipeline.zero_model = 'best' needs the GRPO stage to validate"),
         (["--dynamic_sampling.max_rounds", "-2"], "dynamic_sampling.max_rounds must be a whole number >= 0"),
+        (["--until", "sfx"], "no pipeline stage 'sfx'"),
+        (["--pipeline.coldstart", "none", "--until", "sft"], "pipeline.coldstart = 'none' runs no sft stage"),
     ],
 )
 def test_bad_settings_are_one_line_and_write_nothing(tmp_path: Path, args: list[str], message: str) -> None:

@@ -148,3 +148,18 @@ def test_a_model_written_cold_start_that_yields_nothing_stops_with_one_line(tmp_
     assert "r1: error: the cold start wrote no usable trace" in result.output
     assert (out / "coldstart" / "problems.jsonl").read_text().count("\n") == 4
     assert not (out / "stages" / "coldstart.json").exists()
+
+
+def test_r1_zero_runs_grpo_from_the_model_itself_with_no_cold_start(tmp_path: Path) -> None:
+    """pipeline.coldstart = "none": no cold start, no SFT stage 1; GRPO starts from model.name_or_path."""
+    import tomllib
+
+    out = tmp_path / "zero-only"
+    result = _run(out, "--pipeline.coldstart", "none", "--until", "zero")
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert [stage["name"] for stage in summary["stages"]] == ["zero"]
+    assert (out / "zero" / "model.safetensors").is_file() and not (out / "sft").exists()
+    trained = tomllib.loads((out / "zero" / "recipe.toml").read_text())
+    assert trained["model"]["name_or_path"] == "r1-tiny"
+    assert 0.0 <= summary["stages"][0]["accuracy"] <= 1.0
