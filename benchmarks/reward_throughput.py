@@ -159,43 +159,34 @@ def real_rows() -> list[dict]:
     ]
 
 
-def tora_rows() -> list[dict]:
-    """Real chain-of-thought outputs graded by their authors: ToRA-70B and ToRA-Code-34B on the first 400
-    GSM8K test problems (benchmarks/data/README.md names the source, commit, licence and how the labels
-    were recovered). The completion is the model's whole output (program, its output, the sentence with
-    the boxed answer); the gold goes in as `\\boxed{gold}`, so that both sides parse it."""
-    data = Path(__file__).resolve().parent / "data" / "tora_gsm8k_outputs.jsonl"
+def graded_outputs(name: str, gold) -> list[dict]:
+    """Rows of a file of real model outputs graded by their authors (benchmarks/data/README.md names each
+    file's source, commit, licence, how its labels were recovered and the label errors found): the model's
+    whole output as the completion, `gold(row)` as `\\boxed{gold}` so that both sides parse it."""
+    data = Path(__file__).resolve().parent / "data" / name
     rows = [json.loads(line) for line in data.read_text(encoding="utf-8").splitlines()]
     return [
         {
             "id": row["id"],
             "completion": [{"role": "assistant", "content": row["completion"]}],
-            "solution": f"The answer is $\\boxed{{{row['gt'].replace(',', '')}}}$.",
+            "solution": f"The answer is $\\boxed{{{gold(row)}}}$.",
             "label": row["label"],
             "pred": row["pred"],
         }
         for row in rows
     ]
+
+
+def tora_rows() -> list[dict]:
+    """ToRA-70B and ToRA-Code-34B on the first 400 GSM8K test problems (program, its output, the sentence
+    with the boxed answer); the gold is GSM8K's, without thousands separators."""
+    return graded_outputs("tora_gsm8k_outputs.jsonl", lambda row: row["gt"].replace(",", ""))
 
 
 def skythought_rows() -> list[dict]:
-    """Real chain-of-thought outputs on MATH graded by their authors: Qwen2.5-14B-Instruct and gemma-2-27b-it
-    on the first 400 MATH-500 problems (benchmarks/data/README.md names the source, commit, licence, and the
-    label errors found by reading every disagreement). The gold is the original MATH-500 answer, as
-    `\\boxed{answer}` so that both sides parse it (the source's own normalised `gt` is mangled for 8
-    problems)."""
-    data = Path(__file__).resolve().parent / "data" / "skythought_math_outputs.jsonl"
-    rows = [json.loads(line) for line in data.read_text(encoding="utf-8").splitlines()]
-    return [
-        {
-            "id": row["id"],
-            "completion": [{"role": "assistant", "content": row["completion"]}],
-            "solution": f"The answer is $\\boxed{{{row['answer']}}}$.",
-            "label": row["label"],
-            "pred": row["pred"],
-        }
-        for row in rows
-    ]
+    """Qwen2.5-14B-Instruct and gemma-2-27b-it on the first 400 MATH-500 problems (free chain of thought);
+    the gold is the original MATH-500 answer (the source's own normalised `gt` is mangled for 8 problems)."""
+    return graded_outputs("skythought_math_outputs.jsonl", lambda row: row["answer"])
 
 
 def _last_boxed(text: str) -> str:
