@@ -15,7 +15,12 @@ import math
 from collections.abc import Callable, Sequence
 
 from r1cli.errors import R1Error
-from r1cli.rewards.answers import completion_text, extract_gold_answer, extract_model_answer
+from r1cli.rewards.answers import (
+    ANSWER_PLACES,
+    completion_text,
+    extract_gold_answer,
+    extract_model_answer,
+)
 from r1cli.rewards.verifier import get_verifier
 
 
@@ -32,21 +37,38 @@ def gold_answer(solution: object) -> str | None:
 
 
 def correctness(
-    completions: Sequence, solution: Sequence | None, *, workers: int = 1, timeout: float = 5.0
+    completions: Sequence,
+    solution: Sequence | None,
+    *,
+    workers: int = 1,
+    timeout: float = 5.0,
+    answer_in: str = "anywhere",
 ) -> list[bool | None]:
-    """Per completion: True/False, or None when its gold has no answer or verification timed out."""
+    """Per completion: True/False, or None when its gold has no answer or verification timed out.
+    `answer_in` = "tags": only an answer inside `<answer>` counts (none there: False)."""
+    if answer_in not in ANSWER_PLACES:
+        raise R1Error(
+            f"rewards.accuracy.answer_in = {answer_in!r}: must be one of {', '.join(ANSWER_PLACES)}",
+            hint="anywhere: <answer>, \\boxed{}, 'the answer is', the last number; tags: <answer> only (R1-Zero)",
+        )
     if solution is None:
         raise R1Error(
             "this reward needs the gold answer: a `solution` column in the dataset",
             hint="add a `solution` field (e.g. `#### 18`, `\\boxed{18}` or `18`) to every row",
         )
     golds = [gold_answer(sol) for sol in solution]
-    answers = [extract_model_answer(completion_text(c)) for c in completions]
+    answers = [extract_model_answer(completion_text(c), answer_in) for c in completions]
     return get_verifier(workers, timeout).judge_many(list(zip(golds, answers, strict=True)))
 
 
-def make_accuracy(timeout: float = 5.0, workers: int = 1) -> Callable[..., list[float | None]]:
+def make_accuracy(
+    timeout: float = 5.0, workers: int = 1, answer_in: str = "anywhere"
+) -> Callable[..., list[float | None]]:
     r"""1.0 if the completion's final answer equals the gold mathematically, 0.0 if not, None if unknown.
+
+    `answer_in` ([rewards.accuracy]): "anywhere" reads the answer from `<answer>`, `\boxed{}`, "the answer
+    is" or the last number; "tags" only from `<answer>` (the R1-Zero rule: a right answer written outside
+    the asked format earns nothing, so GRPO cannot settle for prose answers).
 
     >>> accuracy = make_accuracy()
     >>> accuracy(
@@ -56,8 +78,10 @@ def make_accuracy(timeout: float = 5.0, workers: int = 1) -> Callable[..., list[
     [1.0, 1.0, None]
     """
 
+    correctness([], [], answer_in=answer_in)  # a bad setting fails when the reward is built
+
     def accuracy(completions: list, solution: list | None = None, **kwargs) -> list[float | None]:
-        verdicts = correctness(completions, solution, workers=workers, timeout=timeout)
+        verdicts = correctness(completions, solution, workers=workers, timeout=timeout, answer_in=answer_in)
         return [None if verdict is None else float(verdict) for verdict in verdicts]
 
     return accuracy

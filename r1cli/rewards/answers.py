@@ -27,6 +27,7 @@ from r1cli.rewards.latex_text import (
 from r1cli.rewards.numbers import plain_number
 
 __all__ = [
+    "ANSWER_PLACES",
     "answer_block",
     "completion_text",
     "extract_gold_answer",
@@ -281,12 +282,18 @@ def extract_gold_answer(text: str | int | float | None) -> str | None:
     return _clip(tail_for_extraction(text) if has_math_marks(phrase) else _reduce_phrase(phrase))
 
 
-def extract_model_answer(text: str | None) -> str | None:
+# Where `extract_model_answer` looks: "anywhere" (the `<answer>` block, else the whole completion), or
+# "tags" (only the `<answer>` block, the R1-Zero rule: an answer outside the asked format is no answer).
+ANSWER_PLACES = ("anywhere", "tags")
+
+
+def extract_model_answer(text: str | None, answer_in: str = "anywhere") -> str | None:
     r"""The final answer in a model completion, or None.
 
     The last `<answer>...</answer>` block when there is one (a short one is the answer itself, prose
-    around a single number dropped: `18 dollars` -> `18`), else the whole completion, read by
-    `final_answer`. An answer that still holds math delimiters is text for math-verify to read.
+    around a single number dropped: `18 dollars` -> `18`), else (unless `answer_in` is "tags") the whole
+    completion, read by `final_answer`. An answer that still holds math delimiters is text for
+    math-verify to read.
 
     >>> extract_model_answer(r"<think>...</think> <answer>\boxed{\frac{1}{2}}</answer>")
     '\\frac{1}{2}'
@@ -295,6 +302,8 @@ def extract_model_answer(text: str | None) -> str | None:
     >>> extract_model_answer("I think it costs 5 then 7 dollars")
     '7'
     >>> extract_model_answer("no numbers here") is None
+    True
+    >>> extract_model_answer("So 2 + 2 = 4.", answer_in="tags") is None
     True
     """
     if not isinstance(text, str) or not text.strip():
@@ -311,7 +320,7 @@ def extract_model_answer(text: str | None) -> str | None:
                 return _clip(reduced)
             return _clip(_from_plain_text(inner))
         return final_answer(inner)
-    return final_answer(text)
+    return final_answer(text) if answer_in != "tags" else None
 
 
 def completion_text(completion: object) -> str:

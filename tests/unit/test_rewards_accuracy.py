@@ -417,3 +417,18 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def test_answers_outside_the_tags_earn_nothing_with_answer_in_tags() -> None:
+    """[rewards.accuracy] answer_in = "tags": the R1-Zero rule (a right answer in prose scores 0)."""
+    from r1cli.rewards.registry import build_reward_functions
+
+    completions = ["So 2 + 2 = 4.", "<think>2 + 2 = 4</think><answer>4</answer>", "<answer></answer> 4"]
+    (anywhere,) = build_reward_functions({"functions": ["accuracy"]}, ["accuracy"])
+    (tags,) = build_reward_functions(
+        {"functions": ["accuracy"], "accuracy": {"answer_in": "tags"}}, ["accuracy"]
+    )
+    assert anywhere(completions, solution=["4"] * 3) == [1.0, 1.0, 1.0]
+    assert tags(completions, solution=["4"] * 3) == [0.0, 1.0, 0.0]
+    with pytest.raises(R1Error, match=r"rewards.accuracy.answer_in = 'box': must be one of anywhere, tags"):
+        build_reward_functions({"functions": ["accuracy"], "accuracy": {"answer_in": "box"}}, ["accuracy"])
