@@ -15,7 +15,8 @@ Made once, as the paper has one base model:
 - the student base: the same corpus for the [tiny_student] shape (2 layers instead of 4).
 Per seed (GRPO's seed, sampling and data order; the bases are shared):
 1. `zero`: GRPO from the base, ZERO_STEPS steps (accuracy, format and tag_count rewards), at the pipeline's
-   GRPO learning rate (1e-4) and at 3x it (`zero-hot`).
+   GRPO learning rate (1e-4) and at 3x it (`zero-hot`); and both again with the paper's rule that only an
+   answer in the asked format counts (`zero-tags`, `zero-tags-hot`: rewards.accuracy.answer_in = "tags").
 2. `coldstart`: `r1 pipeline run` from the same base: cold-start SFT on worked traces, then GRPO for the
    same ZERO_STEPS with the same rewards, rejection sampling, SFT stage 2, distillation into the student
    base. Compared with 1 at equal GRPO steps.
@@ -66,7 +67,15 @@ PRETRAIN = [
 ]
 STUDENT_SHAPE = ["--tiny.num_hidden_layers=2"]  # [tiny_student]'s shape: [tiny] with half the layers
 ZERO_STEPS, STUDENT_ZERO_STEPS = 200, 400
-HOT_LEARNING_RATE = 3e-4  # experiment 1's second arm: 3x the pipeline's GRPO learning rate
+HOT = "--grpo.learning_rate=3e-4"  # 3x the pipeline's GRPO learning rate
+TAGS = "--rewards.accuracy.answer_in=tags"  # the R1-Zero rule: an answer outside <answer> earns nothing
+# Experiment 1's arms: run folder -> (what differs, its overrides).
+ZERO_ARMS = {
+    "zero": ("lr 1e-4", []),
+    "zero-hot": ("lr 3e-4", [HOT]),
+    "zero-tags": ("lr 1e-4, answer in <answer> only", [TAGS]),
+    "zero-tags-hot": ("lr 3e-4, answer in <answer> only", [HOT, TAGS]),
+}
 REWARDS = ["accuracy", "format", "tag_count"]
 ZERO = [
     "--grpo.learning_rate=1e-4",
@@ -209,11 +218,10 @@ def main() -> int:
     for seed in args.seeds:
         folder, found = out / f"seed-{seed}", {}
         if "zero" in args.experiments:
-            seconds[f"zero-{seed}"] = timed(zero, base, folder / "zero", data, seed, ZERO_STEPS)
-            found["zero"] = {**scores(folder / "zero", data), "curve": lengths_and_accuracy(folder / "zero")}
-            hot, rate = folder / "zero-hot", f"--grpo.learning_rate={HOT_LEARNING_RATE}"
-            seconds[f"zero-hot-{seed}"] = timed(zero, base, hot, data, seed, ZERO_STEPS, rate)
-            found["zero-hot"] = {**scores(hot, data), "curve": lengths_and_accuracy(hot)}
+            for arm, (_what, extra) in ZERO_ARMS.items():
+                run = folder / arm
+                seconds[f"{arm}-{seed}"] = timed(zero, base, run, data, seed, ZERO_STEPS, *extra)
+                found[arm] = {**scores(run, data), "curve": lengths_and_accuracy(run)}
         if {"coldstart", "distill"} & set(args.experiments):
             seconds[f"pipeline-{seed}"] = timed(pipeline, base, student, folder / "pipeline", data, seed)
             for stage in ("sft", "zero", "reject_sft", "distill/student"):
@@ -241,13 +249,12 @@ def report(out: Path, results: dict, args: argparse.Namespace) -> None:
     print(f"base: {json.dumps(results['base'])}")
     seconds = results["seconds"]
     if "zero" in args.experiments:
-        rows = {"zero, lr 1e-4": [s["zero"] for s in seeds], "zero, lr 3e-4": [s["zero-hot"] for s in seeds]}
+        rows = {f"zero, {what}": [s[arm] for s in seeds] for arm, (what, _extra) in ZERO_ARMS.items()}
         table(f"1. R1-Zero from the base ({ZERO_STEPS} GRPO steps)", rows)
-        for name in ("length", "accuracy"):
-            print(
-                f"  train {name}, first/middle/last tenth of GRPO:",
-                [tenths(s["zero"]["curve"][name]) for s in seeds],
-            )
+        for arm, (what, _extra) in ZERO_ARMS.items():
+            for name in ("length", "accuracy"):
+                curves = [tenths(s[arm]["curve"][name]) for s in seeds]
+                print(f"  {what}: train {name}, first/middle/last tenth of GRPO:", curves)
         wall = sum(v for k, v in seconds.items() if k.startswith("zero-"))
         print(f"  wall: {wall:.0f} s for all seeds (+ base {seconds['base']:.0f} s)")
     if "coldstart" in args.experiments:
@@ -278,8 +285,8 @@ def report(out: Path, results: dict, args: argparse.Namespace) -> None:
         )
     groups = {}
     if "zero" in args.experiments:
-        groups["zero from base"] = [out / f"seed-{s}" / "zero" for s in results["seeds"]]
-        groups["zero from base, lr 3e-4"] = [out / f"seed-{s}" / "zero-hot" for s in results["seeds"]]
+        for arm, (what, _extra) in ZERO_ARMS.items():
+            groups[f"zero from base, {what}"] = [out / f"seed-{s}" / arm for s in results["seeds"]]
     if "coldstart" in args.experiments:
         groups["after cold start"] = [out / f"seed-{s}" / "pipeline" / "zero" for s in results["seeds"]]
     if groups:
