@@ -37,11 +37,15 @@ _ROWS_LOOKED_AT = 2000
 # The chat template of a base model that r1 pretrained on a built-in prose corpus (r1cli/data/text.py, written
 # "Question: ...\nAnswer: ..."): a conversation rendered as that corpus is written, a system turn as a first
 # paragraph (the R1-Zero prompt is one), so every command prompts the base model in the only form it has read.
+# The generation prompt ends at `Answer:`, so what the model writes starts with its own space: an answer
+# turn that already starts with whitespace (a sampled completion: rejection sampling, distillation) follows
+# `Answer:` as it was generated, one that does not (a worked trace) gets the corpus's single space.
 PROSE_CHAT_TEMPLATE = (
     "{%- for message in messages -%}"
     "{%- if message['role'] == 'system' -%}{{ message['content'] + '\\n' }}"
     "{%- elif message['role'] == 'user' -%}{{ 'Question: ' + message['content'] + '\\n' }}"
-    "{%- else -%}{{ 'Answer: ' + message['content'] + eos_token + '\\n' }}"
+    "{%- else -%}{{ 'Answer:' + ('' if message['content'][:1] in [' ', '\\n'] else ' ') + message['content']"
+    " + eos_token + '\\n' }}"
     "{%- endif -%}{%- endfor -%}"
     "{%- if add_generation_prompt -%}{{ 'Answer:' }}{%- endif -%}"
 )

@@ -121,3 +121,22 @@ def test_a_pipeline_or_distill_folder_stands_for_its_final_model(tmp_path, tiny_
     assert (kind, source, folder) == ("full", str(student), student)
     assert f"{pipeline} is a pipeline run: using its final model {student}" in capsys.readouterr().err
     assert recorded_recipe_values(str(pipeline / "distill"))[0] == {"data.system_prompt": "Pipeline prompt."}
+
+
+def test_the_prose_template_renders_a_sampled_answer_as_it_was_generated() -> None:
+    """A pretrained base is prompted up to `Answer:`; a completion it wrote (` <think>...`, its own space
+    first) must be trained on exactly as generated (SFT stage 2, distillation), a worked trace with one space."""
+    from jinja2 import Template
+
+    from r1cli.prompting import PROSE_CHAT_TEMPLATE
+
+    def render(messages, **kwargs):
+        return Template(PROSE_CHAT_TEMPLATE).render(messages=messages, eos_token="<eos>", **kwargs)
+
+    prompt = [{"role": "system", "content": "S"}, {"role": "user", "content": "What is 1 + 2?"}]
+    generated = " <think>\n1 + 2 = 3\n</think>\n<answer>\n3\n</answer>"
+    asked = render(prompt, add_generation_prompt=True)
+    assert asked == "S\nQuestion: What is 1 + 2?\nAnswer:"
+    sampled = render([*prompt, {"role": "assistant", "content": generated}])
+    traced = render([*prompt, {"role": "assistant", "content": generated.lstrip()}])
+    assert sampled == traced == asked + generated + "<eos>\n"
