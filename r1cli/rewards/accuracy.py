@@ -46,11 +46,7 @@ def correctness(
 ) -> list[bool | None]:
     """Per completion: True/False, or None when its gold has no answer or verification timed out.
     `answer_in` = "tags": only an answer inside `<answer>` counts (none there: False)."""
-    if answer_in not in ANSWER_PLACES:
-        raise R1Error(
-            f"rewards.accuracy.answer_in = {answer_in!r}: must be one of {', '.join(ANSWER_PLACES)}",
-            hint="anywhere: <answer>, \\boxed{}, 'the answer is', the last number; tags: <answer> only (R1-Zero)",
-        )
+    _check_answer_in(answer_in)
     if solution is None:
         raise R1Error(
             "this reward needs the gold answer: a `solution` column in the dataset",
@@ -59,6 +55,14 @@ def correctness(
     golds = [gold_answer(sol) for sol in solution]
     answers = [extract_model_answer(completion_text(c), answer_in) for c in completions]
     return get_verifier(workers, timeout).judge_many(list(zip(golds, answers, strict=True)))
+
+
+def _check_answer_in(answer_in: str) -> None:
+    if answer_in not in ANSWER_PLACES:
+        raise R1Error(
+            f"rewards.accuracy.answer_in = {answer_in!r}: must be one of {', '.join(ANSWER_PLACES)}",
+            hint="anywhere: <answer>, \\boxed{}, 'the answer is', the last number; tags: <answer> only (R1-Zero)",
+        )
 
 
 def make_accuracy(
@@ -78,7 +82,7 @@ def make_accuracy(
     [1.0, 1.0, None]
     """
 
-    correctness([], [], answer_in=answer_in)  # a bad setting fails when the reward is built
+    _check_answer_in(answer_in)  # a bad setting fails when the reward is built, before any training
 
     def accuracy(completions: list, solution: list | None = None, **kwargs) -> list[float | None]:
         verdicts = correctness(completions, solution, workers=workers, timeout=timeout, answer_in=answer_in)
