@@ -299,12 +299,19 @@ def check_resume_recipe(
     hint: str | None = None,
 ) -> None:
     """Refuse to resume a run folder with a recipe that changes what it trains (keys of `sections`);
-    `message` and `hint` as in check_same_settings."""
+    `message` and `hint` as in check_same_settings. A key the run's recipe lacks and this one leaves at
+    its built-in default is a setting r1 gained since the run started, whose default keeps the old
+    behaviour: not a change."""
+    from r1cli.recipe.provenance import DEFAULT_SOURCE
+
     saved = saved_recipe(output_dir)
     if saved is not None:
-        check_same_settings(
-            saved, settings_that_matter(recipe, sections), output_dir, message=message, hint=hint
-        )
+        current = {
+            key: value
+            for key, value in settings_that_matter(recipe, sections).items()
+            if not (lookup(saved, key) is None and recipe.sources.get(key, DEFAULT_SOURCE) == DEFAULT_SOURCE)
+        }
+        check_same_settings(saved, current, output_dir, message=message, hint=hint)
 
 
 def run_recipe(output_dir: Path) -> Path | None:

@@ -105,6 +105,19 @@ def test_resume_with_a_changed_training_key_is_refused_by_name(tmp_path):
         assert "its own recipe" in err.value.hint
 
 
+def test_a_run_started_before_r1_gained_a_setting_resumes_at_its_default(tmp_path):
+    """A key the run's recipe.toml lacks (added to r1 since) is no change at its default; set, it is."""
+    write_recipe(recipe(), tmp_path)
+    saved = (tmp_path / "recipe.toml").read_text()
+    assert "answer_in" in saved
+    (tmp_path / "recipe.toml").write_text(
+        "\n".join(line for line in saved.splitlines() if not line.startswith("answer_in"))
+    )
+    check_resume_recipe(recipe(), tmp_path, TRAINED)
+    with pytest.raises(R1Error, match=r"rewards.accuracy.answer_in \(None -> 'tags'\)"):
+        check_resume_recipe(recipe("--rewards.accuracy.answer_in", "tags"), tmp_path, TRAINED)
+
+
 def test_resume_with_a_changed_output_only_key_is_allowed(tmp_path):
     write_recipe(recipe(), tmp_path)
     changed = recipe(
