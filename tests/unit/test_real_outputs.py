@@ -13,6 +13,8 @@ from r1cli.rewards.accuracy import correctness
 
 DATA = Path(__file__).parents[2] / "benchmarks" / "data"
 
+# The row whose verdict depends on the CPU: its expression runs past the timeout here.
+SLOW = "gemma-2-27b-it/math500/232"
 # file -> (how its gold is written from a row, {id: (r1's verdict, why it differs from the label)})
 FILES = {
     "tora_gsm8k_outputs.jsonl": (
@@ -41,8 +43,7 @@ FILES = {
             "gemma-2-27b-it/math500/74": (True, "equal in value, not in the asked form: cos x / sin x"),
             "gemma-2-27b-it/math500/179": (True, "the same plane, coefficients times 4 (not coprime)"),
             "gemma-2-27b-it/math500/351": (True, "an unsimplified sum of cosine products equal to 1/16"),
-            # Unknown past the 5 CPU-second timeout here; a faster CPU may settle it (wrong): never right.
-            "gemma-2-27b-it/math500/232": (None, "an expression in omega sympy cannot settle in time"),
+            SLOW: (None, "an expression in omega sympy cannot settle in time"),
         },
     ),
 }
@@ -61,4 +62,6 @@ def test_verdicts_agree_with_the_authors_labels_except_the_explained_rows(name: 
     differ = {
         row["id"]: verdict for row, verdict in zip(rows, verdicts, strict=True) if verdict != row["label"]
     }
+    if SLOW in known and differ.get(SLOW) is None:
+        differ[SLOW] = None  # unknown, or settled as wrong (as labelled) on a faster CPU: never right
     assert differ == {row_id: verdict for row_id, (verdict, _why) in known.items()}
