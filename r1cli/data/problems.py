@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from r1cli.console import note
 from r1cli.data.prepare import quiet_datasets
 from r1cli.data.prompts import (
     ANSWER_COLUMNS,
     DROP,
     PROBLEM_COLUMNS,
     build_prompt,
+    note_reprompted,
     pick_problem_column,
     require_column,
     to_prompt_row,
@@ -120,9 +120,7 @@ def read_problems(source: str | Path, data_cfg: Mapping[str, Any], split: str = 
         seen[ident] = index
         prompts.append(Prompt(ident, messages, out))
     if reprompted:
-        note(
-            f"{where} was prepared with another system prompt: its prompts are asked with data.system_prompt"
-        )
+        note_reprompted(where)
     return prompts
 
 

@@ -23,6 +23,7 @@ import json
 import re
 from typing import Any
 
+from r1cli.console import note
 from r1cli.errors import R1Error, did_you_mean
 from r1cli.rewards.answers import extract_gold_answer
 
@@ -61,6 +62,11 @@ def with_system_prompt(messages: list[dict[str, str]], system_prompt: str) -> li
     """
     rest = messages[1:] if messages and messages[0].get("role") == "system" else list(messages)
     return [{"role": "system", "content": system_prompt}, *rest] if system_prompt else rest
+
+
+def note_reprompted(where: object) -> None:
+    """Say that a prepared folder's prompts are asked with another system prompt than they were built with."""
+    note(f"{where} was prepared with another system prompt: its prompts are asked with data.system_prompt")
 
 
 def pick_problem_column(explicit: str, columns: list[str]) -> str:

@@ -156,15 +156,14 @@ def _reprompted(
 ) -> datasets.DatasetDict:
     """The prepared prompts asked with `system_prompt` (their system turn replaced where it differs);
     None: as they were prepared."""
-    from r1cli.console import note
-    from r1cli.data.prompts import with_system_prompt
+    from r1cli.data.prompts import note_reprompted, with_system_prompt
     from r1cli.prompting import system_prompt_of_dataset
 
     if system_prompt is None or all(
         system_prompt_of_dataset(split) == system_prompt for split in dataset.values() if len(split)
     ):
         return dataset
-    note(f"{where} was prepared with another system prompt: its prompts are asked with data.system_prompt")
+    note_reprompted(where)
     with quiet_datasets():
         return datasets.DatasetDict(
             {
