@@ -25,9 +25,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from r1cli.pipeline import run_pipeline
 from r1cli.pipeline.settings import pipeline_recipe
+from r1cli.preflight.validate import validate_recipe
 from r1cli.recipe import load_recipe
 from r1cli.train.zero import train_zero
-from r1cli.validate import validate_recipe
 
 
 def curve(run: Path, batch: int) -> list[tuple[int, int, float]]:

@@ -74,9 +74,9 @@ def main() -> None:
 
     import qwen_lookalike
 
-    from r1cli.memory import GIB, estimate_memory
+    from r1cli.models.memory import GIB, estimate_memory
+    from r1cli.preflight.validate import validate_recipe
     from r1cli.recipe import load_recipe
-    from r1cli.validate import validate_recipe
 
     work = Path(tempfile.mkdtemp(prefix="r1-memory-"))
     tokenizer = qwen_lookalike.build_tokenizer(work / "tokenizer")

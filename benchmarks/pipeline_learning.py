@@ -28,8 +28,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from r1cli.cli.pipeline import _print_stage, _print_table
 from r1cli.pipeline import run_pipeline
+from r1cli.preflight.validate import validate_recipe
 from r1cli.recipe import load_recipe
-from r1cli.validate import validate_recipe
 
 BUDGET_SECONDS = 600
 

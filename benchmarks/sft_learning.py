@@ -27,10 +27,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from r1cli.data.prepare import prepare
 from r1cli.data.store import save_prepared
 from r1cli.data.synthetic import synthetic_task
-from r1cli.evaluate import evaluate_problems
+from r1cli.evaluate.run import evaluate_problems
+from r1cli.preflight.validate import validate_recipe
 from r1cli.recipe import load_recipe
 from r1cli.train.sft import train_sft
-from r1cli.validate import validate_recipe
 
 SYSTEM_PROMPT = "Think inside <think> </think>, then answer inside <answer> </answer>."
 

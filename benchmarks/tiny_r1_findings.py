@@ -41,15 +41,15 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from r1cli.data import prepare, save_prepared
-from r1cli.evaluate import evaluate_problems
+from r1cli.evaluate.run import evaluate_problems
 from r1cli.pipeline import run_pipeline
+from r1cli.preflight.validate import validate_recipe
 from r1cli.recipe import load_recipe
-from r1cli.report import read_run, smooth, smoothing_window
-from r1cli.report_bands import band, write_group_report
+from r1cli.report.bands import band, write_group_report
+from r1cli.report.summary import read_run, smooth, smoothing_window
 from r1cli.rewards.format import is_well_formed
 from r1cli.train.pretrain import train_pretrain
 from r1cli.train.zero import train_zero
-from r1cli.validate import validate_recipe
 
 SYSTEM_PROMPT = "Think inside <think> </think>, then answer inside <answer> </answer>."
 # Each task's [data] settings, given to every stage (the same problems, train/test split and corpus).

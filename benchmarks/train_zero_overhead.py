@@ -24,11 +24,11 @@ import json, sys, time
 from transformers import TrainerCallback
 from trl import GRPOTrainer
 from r1cli.data import load_prompt_dataset
-from r1cli.models import load_model, load_tokenizer
+from r1cli.models.loading import load_model, load_tokenizer
 from r1cli.recipe import load_recipe
 from r1cli.recipe.trl_config import build_trainer_config
 from r1cli.rewards.registry import build_reward_functions, reward_weights
-from r1cli.validate import validate_recipe
+from r1cli.preflight.validate import validate_recipe
 
 out, steps = sys.argv[1], sys.argv[2]
 overrides = ["--grpo.output_dir", out, "--grpo.max_steps", steps, "--grpo.save_strategy", "no"]

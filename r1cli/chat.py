@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from r1cli.errors import R1Error, did_you_mean
+from r1cli.plumbing.errors import R1Error, did_you_mean
 from r1cli.rewards.answers import answer_block
 
 TAGS = {"<think>": "think", "</think>": "other", "<answer>": "answer", "</answer>": "other"}

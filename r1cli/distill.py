@@ -30,18 +30,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from r1cli.errors import R1Error
+from r1cli.models.tiny import TINY_MODEL_NAME
+from r1cli.plumbing.errors import R1Error
+from r1cli.plumbing.rundir import DISTILL_STUDENT, OutputKind, check_same_settings, claim_output_dir, lookup
 from r1cli.recipe.provenance import Recipe
-from r1cli.rundir import (
-    DISTILL_STUDENT,
-    OutputKind,
-    check_resume_recipe,
-    check_same_settings,
-    claim_output_dir,
-    lookup,
-    saved_recipe,
-)
-from r1cli.tiny import TINY_MODEL_NAME
+from r1cli.recipe.saved import check_resume_recipe, saved_recipe
 
 METHODS = ("traces", "logits")
 FILTERS = ("reject", "none")
@@ -93,7 +86,7 @@ class DistillResult:
 
 
 def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
-    from r1cli.errors import did_you_mean
+    from r1cli.plumbing.errors import did_you_mean
 
     if value not in choices:
         raise R1Error(
@@ -115,14 +108,14 @@ def student_recipe(recipe: Recipe, student: str, output_dir: Path) -> Recipe:
 
 def _model_path(name: str, recipe: Recipe) -> Path | None:
     """The local folder a model name opens (None for a hub id); checks it without loading."""
-    from r1cli.model_dirs import locate_model
+    from r1cli.models.folders import locate_model
 
     _kind, _source, local = locate_model(name, recipe.section("tiny"))
     return local.resolve() if local is not None else None
 
 
 def _check_same_tokenizer(teacher_recipe: Recipe, teacher: str, student: Recipe) -> None:
-    from r1cli.models import load_tokenizer
+    from r1cli.models.loading import load_tokenizer
     from r1cli.train.sft import model_settings
 
     teacher_tok = load_tokenizer(model_settings(copy_with_model(teacher_recipe, teacher)))
@@ -187,8 +180,8 @@ def write_teacher_traces(
 ):
     """K teacher samples per problem into `output`, each scored and marked `accepted` like r1 sample reject."""
     from r1cli.data.problems import gold_of
-    from r1cli.generation import generate_jsonl
-    from r1cli.sample import Scorer, score_samples
+    from r1cli.generation.engine import generate_jsonl
+    from r1cli.sample.reject import Scorer, score_samples
 
     scorer = Scorer.from_recipe(recipe.section("rewards"), TRACE_REWARDS)
 
@@ -209,7 +202,7 @@ def write_teacher_traces(
 def training_rows(traces: list[dict[str, Any]], filter_: str, keep: int) -> list[dict[str, Any]]:
     """The `messages` rows the student learns from: per problem the accepted distinct traces (`reject`),
     or every trace (`none`)."""
-    from r1cli.sample import select_accepted
+    from r1cli.sample.reject import select_accepted
 
     if filter_ == "none":
         return [{"messages": row["messages"]} for row in traces]
@@ -224,7 +217,7 @@ def training_rows(traces: list[dict[str, Any]], filter_: str, keep: int) -> list
 
 def _write_training_rows(traces_path: Path, output: Path, filter_: str, keep: int) -> tuple[int, int]:
     """(teacher traces, rows written to `output` for the student)."""
-    from r1cli.jsonl import atomic_write, json_lines
+    from r1cli.plumbing.jsonl import atomic_write, json_lines
 
     traces = [row for _, row, _ in json_lines(traces_path.read_bytes()) if row is not None]
     rows = training_rows(traces, filter_, keep)
@@ -257,9 +250,9 @@ def _train_on_logits(recipe: Recipe, teacher: str, student: Recipe, train_split:
     from trl import DistillationTrainer
 
     from r1cli.data.prepare import quiet_datasets
-    from r1cli.model_dirs import open_model_for_recipe
-    from r1cli.models import load_tokenizer, lora_config
-    from r1cli.prompting import system_prompt_of_dataset
+    from r1cli.models.folders import open_model_for_recipe
+    from r1cli.models.loading import load_tokenizer, lora_config
+    from r1cli.models.prompting import system_prompt_of_dataset
     from r1cli.recipe.trl_config import build_trainer_config
     from r1cli.train.callbacks import quiet_libraries, quiet_trainer_output, trainer_callbacks
     from r1cli.train.output import start_run, train_and_save
@@ -296,8 +289,8 @@ def _train_on_logits(recipe: Recipe, teacher: str, student: Recipe, train_split:
 
 
 def _score(role: str, model: str, recipe: Recipe, prompts: list[Any], workdir: Path) -> ModelScore:
-    from r1cli.evaluate import Benchmark, EvalSettings, evaluate_model
-    from r1cli.model_dirs import model_info
+    from r1cli.evaluate.run import Benchmark, EvalSettings, evaluate_model
+    from r1cli.models.folders import model_info
 
     benchmark = Benchmark("held-out", "held-out split", prompts)
     settings = EvalSettings.from_preset("greedy", max_new_tokens=int(recipe.get("generation.max_new_tokens")))

@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 from r1cli.cli.options import OVERRIDES, OVERRIDES_HELP, RecipeOption, resolve_recipe
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 
 # Registered by cli/main.py with these settings: recipe overrides (--generation.top_p 0.9) are extra arguments.
 COMMAND_SETTINGS = {
@@ -91,7 +91,7 @@ def chat(
     from rich.console import Console
 
     from r1cli.chat import ChatSession, ChatSettings, ask, run_repl
-    from r1cli.model_dirs import locate_model, open_model_for_recipe
+    from r1cli.models.folders import locate_model, open_model_for_recipe
     from r1cli.recipe.overrides import split_positionals
     from r1cli.train.callbacks import quiet_libraries
 

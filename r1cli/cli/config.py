@@ -39,8 +39,8 @@ def validate(
     from rich.console import Console
     from rich.table import Table
 
-    from r1cli.errors import R1Error
-    from r1cli.memory import GIB, estimate_memory
+    from r1cli.models.memory import GIB, estimate_memory
+    from r1cli.plumbing.errors import R1Error
     from r1cli.recipe.stages import trainer_section
 
     resolved = resolve_recipe(recipe, profile, ctx.args, stage=stage)

@@ -79,7 +79,7 @@ def prepare(
     from r1cli.data import save_prepared, summary_table
     from r1cli.data.split import parse_test_size
     from r1cli.data.store import check_output_dir
-    from r1cli.errors import R1Error
+    from r1cli.plumbing.errors import R1Error
     from r1cli.recipe.overrides import split_positionals
 
     options = {
@@ -102,7 +102,7 @@ def prepare(
     data_cfg = resolved.section("data")
     tok = tokenizer
     if tok is None and not sft and int(data_cfg.get("max_prompt_tokens") or 0) > 0:
-        from r1cli.models import load_tokenizer
+        from r1cli.models.loading import load_tokenizer
 
         tok = load_tokenizer(resolved.tree)
     dataset, summary = prepare_data(

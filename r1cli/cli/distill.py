@@ -81,7 +81,7 @@ def distill_command(
         recipe, profile, ctx.args, stage="distill", overrides={"data.dataset": data}, model=teacher
     )
     if dry_run:
-        from r1cli.dry_run import plan_distill, render
+        from r1cli.cli.dry_run import plan_distill, render
 
         print(render(plan_distill(resolved, teacher, student, output_dir, method, num_samples)), end="")
         return

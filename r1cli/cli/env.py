@@ -23,7 +23,7 @@ def env_command(
 
     Example: r1 env > env.txt
     """
-    from r1cli.environment import environment_facts, render_facts
+    from r1cli.models.environment import environment_facts, render_facts
 
     facts = environment_facts()
     print(json.dumps(facts, indent=2) if as_json else render_facts(facts))

@@ -12,7 +12,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 
 EXIT_USER_ERROR = 1
 EXIT_INTERRUPTED = 130

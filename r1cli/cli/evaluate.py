@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from r1cli.cli.options import OVERRIDES, OVERRIDES_HELP, ProfileOption, RecipeOption, resolve_recipe
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 
 if TYPE_CHECKING:
-    from r1cli.evaluate import EvalResult
+    from r1cli.evaluate.run import EvalResult
 
 # Registered by cli/main.py with these settings: recipe overrides are extra arguments, MODEL among them.
 COMMAND_SETTINGS = {
@@ -98,10 +98,10 @@ def eval_command(
     Example: r1 eval runs/sft2 --data ../shared/data/gsm8k/test.jsonl --limit 200
     """
     from r1cli.data.sources import FILE_TYPES
-    from r1cli.eval_fit import LONG_PROMPTS
-    from r1cli.evaluate import EvalSettings, evaluate
-    from r1cli.files import atomic_write_text
-    from r1cli.jsonl import atomic_write, check_output_path
+    from r1cli.evaluate.fit import LONG_PROMPTS
+    from r1cli.evaluate.run import EvalSettings, evaluate
+    from r1cli.plumbing.files import atomic_write_text
+    from r1cli.plumbing.jsonl import atomic_write, check_output_path
     from r1cli.recipe.overrides import split_positionals
     from r1cli.train.callbacks import quiet_libraries
 

@@ -46,7 +46,7 @@ def tiny(
 
     Example: r1 model tiny runs/tiny --hidden-size 64 --layers 2
     """
-    from r1cli.tiny import build_tiny_model
+    from r1cli.models.tiny import build_tiny_model
 
     options = {
         "tiny.hidden_size": hidden_size,
@@ -81,8 +81,8 @@ def info(
 
     Example: r1 model info runs/sft
     """
-    from r1cli.model_dirs import model_info
-    from r1cli.prompting import recorded_recipe_values
+    from r1cli.models.folders import model_info
+    from r1cli.models.prompting import recorded_recipe_values
 
     facts = model_info(model_dir)
     recorded, _origin = recorded_recipe_values(model_dir)
@@ -109,7 +109,7 @@ def merge(
 
     Example: r1 model merge runs/lora-zero -o runs/lora-zero-merged
     """
-    from r1cli.merge import merge_adapter
+    from r1cli.models.merge import merge_adapter
     from r1cli.train.callbacks import quiet_libraries
 
     quiet_libraries()

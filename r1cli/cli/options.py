@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from r1cli.paths import is_saved_dataset_dict
+from r1cli.plumbing.paths import is_saved_dataset_dict
 
 if TYPE_CHECKING:
     from r1cli.recipe import Recipe
@@ -50,14 +50,14 @@ def resolve_recipe(
     runs that stage's checks only. `overrides` are values from the command's own options (e.g.
     --output-dir), applied last.
     `model` is the model the command prompts (default: the recipe's model.name_or_path): what its folder
-    recorded at training (the system prompt, r1cli.prompting) replaces the built-in defaults; where it
+    recorded at training (the system prompt, r1cli.models.prompting) replaces the built-in defaults; where it
     recorded none, a prepared data.dataset folder's own system prompt does.
     `validate=False` skips the whole-recipe checks (they import torch) for commands that only read a
     section and check it themselves.
     """
-    from r1cli.console import note
+    from r1cli.plumbing.console import note
+    from r1cli.preflight.validate import validate_recipe
     from r1cli.recipe import load_recipe
-    from r1cli.validate import validate_recipe
 
     args = list(extra_args)
     for key, value in (overrides or {}).items():
@@ -65,7 +65,7 @@ def resolve_recipe(
             args += [f"--{key}", str(value)]
     resolved = load_recipe(recipe, profile, args, stage=stage)
     if stage not in STAGES_WITHOUT_A_MODEL:
-        from r1cli.prompting import recorded_recipe_values  # locating a model costs imports: only here
+        from r1cli.models.prompting import recorded_recipe_values  # locating a model costs imports: only here
 
         recorded, origin = recorded_recipe_values(
             model or resolved.get("model.name_or_path") or "", resolved.section("tiny")

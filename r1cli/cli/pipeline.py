@@ -66,7 +66,7 @@ def run(
         recipe, profile, ctx.args, stage="zero", overrides={"pipeline.output_dir": output_dir}
     )
     if dry_run:
-        from r1cli.dry_run import plan_pipeline, render
+        from r1cli.cli.dry_run import plan_pipeline, render
 
         print(render(plan_pipeline(resolved, Path(resolved.get("pipeline.output_dir")), until)), end="")
         return

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from r1cli.report import Report
-    from r1cli.report_bands import GroupReport
+    from r1cli.report.bands import GroupReport
+    from r1cli.report.summary import Report
 
 
 def report(
@@ -73,7 +73,7 @@ def report(
     if not run_dirs and not groups:
         raise typer.BadParameter("give RUN_DIR... or --group NAME=RUN_DIR,...", param_hint="RUN_DIR...")
     if groups:
-        from r1cli.report_bands import parse_groups, write_group_report
+        from r1cli.report.bands import parse_groups, write_group_report
 
         grouped = write_group_report(parse_groups(groups, run_dirs or []), output)
         _print_group_summary(grouped)
@@ -81,7 +81,7 @@ def report(
             _print_samples(grouped, samples)
         print(grouped.markdown)
         return
-    from r1cli.report import write_report
+    from r1cli.report.summary import write_report
 
     result = write_report(run_dirs or [], output)
     _print_summary(result)
@@ -92,7 +92,7 @@ def report(
 
 def _print_samples(result: Report | GroupReport, count: int) -> None:
     """N of each run's kept completions on stderr, whole (stdout keeps the report's path alone)."""
-    from r1cli.report_samples import as_text, pick, read_samples
+    from r1cli.report.samples import as_text, pick, read_samples
 
     for run in result.runs:
         kept = read_samples(run.directory)
@@ -108,7 +108,7 @@ def _print_summary(result: Report) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from r1cli.report import PLOTS_DIR, summarize
+    from r1cli.report.summary import PLOTS_DIR, summarize
 
     console = Console(stderr=True)
     for run in result.runs:
@@ -130,8 +130,8 @@ def _print_group_summary(result: GroupReport) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from r1cli.report import PLOTS_DIR, logged_metrics
-    from r1cli.report_bands import summarize_group
+    from r1cli.report.bands import summarize_group
+    from r1cli.report.summary import PLOTS_DIR, logged_metrics
 
     console = Console(stderr=True)
     metrics = logged_metrics(result.runs)

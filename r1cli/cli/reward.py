@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from r1cli.cli.options import OVERRIDES, OVERRIDES_HELP, ProfileOption, RecipeOption, resolve_recipe
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 
 if TYPE_CHECKING:
     from r1cli.rewards.scoring import ScoreReport
@@ -78,7 +78,7 @@ def score(
 
     Example: r1 reward score completions.jsonl --rewards accuracy,format > scored.jsonl
     """
-    from r1cli.jsonl import check_output_path, write_jsonl
+    from r1cli.plumbing.jsonl import check_output_path, write_jsonl
     from r1cli.rewards.scoring import score_file
 
     # The rewards table is checked by the registry itself; full validation would import torch.

@@ -28,7 +28,7 @@ from r1cli.cli.options import (
 )
 
 if TYPE_CHECKING:
-    from r1cli.sample import RejectResult
+    from r1cli.sample.reject import RejectResult
 
 app = typer.Typer(help="Sample from a model and keep the best: rejection sampling.", no_args_is_help=True)
 
@@ -72,11 +72,11 @@ def reject(
 
     Example: r1 sample reject -m runs/zero --data data/gsm8k -o accepted.jsonl -k 8
     """
-    from r1cli.sample import run_reject
+    from r1cli.sample.reject import run_reject
 
     resolved = resolve_generate_recipe(recipe, profile, ctx.args, data, model)
     if dry_run:
-        from r1cli.dry_run import plan_generation, render
+        from r1cli.cli.dry_run import plan_generation, render
 
         print(render(plan_generation(resolved, "r1 sample reject", model, output, num_samples)), end="")
         return

@@ -122,15 +122,15 @@ def sft(
 
 
 def _print_plan(resolved, stage: str, resume: bool) -> None:
-    from r1cli.dry_run import plan_training, render
+    from r1cli.cli.dry_run import plan_training, render
 
     print(render(plan_training(resolved, stage, resume=resume)), end="")
 
 
 def _run_recipe(output_dir: Path | None, section: str) -> Path | None:
     """On --resume without --recipe, the run's own saved recipe is the base, so the run goes on unchanged."""
+    from r1cli.recipe.saved import run_recipe
     from r1cli.recipe.schema import defaults
-    from r1cli.rundir import run_recipe
 
     return run_recipe(output_dir or Path(defaults()[section]["output_dir"]))
 
@@ -139,7 +139,7 @@ def _report(result) -> None:
     """One closing line on stderr (main process only); the output directory on stdout."""
     from rich.console import Console
 
-    from r1cli.console import is_main_process
+    from r1cli.plumbing.console import is_main_process
 
     if not is_main_process():
         return

@@ -13,8 +13,8 @@ import re
 from pathlib import Path
 
 from r1cli.coldstart.traces import SPECIAL_TOKEN, render_trace, split_trace
-from r1cli.errors import R1Error
-from r1cli.jsonl import json_lines
+from r1cli.plumbing.errors import R1Error
+from r1cli.plumbing.jsonl import json_lines
 from r1cli.rewards.answers import extract_gold_answer
 
 # The seed's two worked examples, as (problem, reasoning, answer).

@@ -6,7 +6,7 @@
 
 Every row: `id`, `messages` (system, user: the problem, assistant: the trace in the target form),
 `method`, `model`, and the gold (`answer`, `solution`) when the input had one. One sample per problem.
-Generated rows are written as they come and resumed like every generating stage (r1cli/generation.py);
+Generated rows are written as they come and resumed like every generating stage (r1cli/generation/engine.py);
 refining by rules writes the whole file at once.
 """
 
@@ -33,13 +33,13 @@ from r1cli.coldstart.traces import (
     system_prompt_for,
     trace_from_generation,
 )
-from r1cli.console import note
 from r1cli.data.problems import gold_of
-from r1cli.errors import R1Error
+from r1cli.plumbing.console import note
+from r1cli.plumbing.errors import R1Error
 
 if TYPE_CHECKING:
     from r1cli.data.problems import Prompt
-    from r1cli.generation import Sample
+    from r1cli.generation.engine import Sample
     from r1cli.recipe.provenance import Recipe
 
 GENERATING_METHODS = ("fewshot", "direct")
@@ -88,10 +88,10 @@ def run_coldstart(
 ) -> ColdstartResult:
     """Few-shot (`fewshot`) or direct (`direct`) prompting over the recipe's data.dataset problems.
 
-    `generator` (an `r1cli.generation.open_generator` result) reuses a loaded model.
+    `generator` (an `r1cli.generation.engine.open_generator` result) reuses a loaded model.
     """
     from r1cli.data.problems import Prompt, read_problems
-    from r1cli.generation import generate_jsonl
+    from r1cli.generation.engine import generate_jsonl
 
     if method not in GENERATING_METHODS:
         raise R1Error(
@@ -189,8 +189,8 @@ def _refine_by_rules(
     drop_wrong: bool,
     overwrite: bool,
 ) -> ColdstartResult:
-    from r1cli.jsonl import atomic_write
-    from r1cli.rundir import claim_output_file, settings_path
+    from r1cli.plumbing.jsonl import atomic_write
+    from r1cli.plumbing.rundir import claim_output_file, settings_path
 
     result = ColdstartResult(output, "refine")
     refined, result.unusable = refine_by_rules(rows, fmt, sft_system)
@@ -220,7 +220,7 @@ def _refine_by_model(
     generator: Any,
 ) -> ColdstartResult:
     from r1cli.data.problems import Prompt
-    from r1cli.generation import generate_jsonl
+    from r1cli.generation.engine import generate_jsonl
 
     result = ColdstartResult(output, "refine")
     rewards_cfg = recipe.section("rewards")

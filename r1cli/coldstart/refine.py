@@ -27,8 +27,8 @@ from typing import Any
 from r1cli.coldstart.traces import coldstart_row, gold_columns, render_trace, split_trace
 from r1cli.data.problems import gold_of
 from r1cli.data.prompts import PROBLEM_COLUMNS
-from r1cli.errors import R1Error
-from r1cli.jsonl import json_lines
+from r1cli.plumbing.errors import R1Error
+from r1cli.plumbing.jsonl import json_lines
 from r1cli.rewards.answers import completion_text, prompt_text
 
 # Hesitation words: um, umm, ummm, uh, uhh, uhm, hm, hmm, hmmm, erm (any case), with the dots or commas

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 from r1cli.rewards.answers import extract_gold_answer, extract_model_answer
 
 SPECIAL_TOKEN = "<|special_token|>"

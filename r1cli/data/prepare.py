@@ -30,7 +30,7 @@ from r1cli.data.sources import RawSource, load_source
 from r1cli.data.split import parse_test_size, split_train_test
 from r1cli.data.summary import PrepareSummary
 from r1cli.data.validate import validate_prompt_dataset, validate_sft_dataset
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 
 DEFAULT_SOURCE = "synthetic:addition"
 TEST_SPLITS = ("test", "validation")
@@ -268,7 +268,7 @@ def as_tokenizer(tokenizer: Any, limit: int) -> Any:
         )
     if not isinstance(tokenizer, str):
         return tokenizer
-    from r1cli.models import open_tokenizer
+    from r1cli.models.loading import open_tokenizer
 
     return open_tokenizer(tokenizer)
 

@@ -28,7 +28,7 @@ from r1cli.data.prompts import (
     with_system_prompt,
 )
 from r1cli.data.sources import load_source
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 
 
 @dataclass

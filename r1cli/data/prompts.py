@@ -23,8 +23,8 @@ import json
 import re
 from typing import Any
 
-from r1cli.console import note
-from r1cli.errors import R1Error, did_you_mean
+from r1cli.plumbing.console import note
+from r1cli.plumbing.errors import R1Error, did_you_mean
 from r1cli.rewards.answers import extract_gold_answer
 
 PROBLEM_COLUMNS = ("problem", "question")

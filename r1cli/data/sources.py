@@ -21,9 +21,9 @@ import datasets
 import pyarrow as pa
 
 from r1cli.data.synthetic import is_synthetic, synthetic_rows
-from r1cli.errors import R1Error, did_you_mean
-from r1cli.jsonl import json_lines, json_type
-from r1cli.paths import looks_local
+from r1cli.plumbing.errors import R1Error, did_you_mean
+from r1cli.plumbing.jsonl import json_lines, json_type
+from r1cli.plumbing.paths import looks_local
 
 FILE_TYPES = (".jsonl", ".json", ".parquet", ".csv")
 # Hub datasets whose default config is not what a user means.

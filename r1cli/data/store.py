@@ -19,9 +19,10 @@ import datasets
 from r1cli.data.prepare import as_tokenizer, drop_long_prompts, prepare, quiet_datasets
 from r1cli.data.summary import SUMMARY_FILE, PrepareSummary
 from r1cli.data.validate import PROMPT_COLUMNS, SPLITS, validate_prompt_dataset, validate_sft_dataset
-from r1cli.errors import R1Error
-from r1cli.paths import is_saved_dataset_dict
-from r1cli.rundir import OutputKind, claim_output_dir, staged_dir, write_recipe
+from r1cli.plumbing.errors import R1Error
+from r1cli.plumbing.paths import is_saved_dataset_dict
+from r1cli.plumbing.rundir import OutputKind, claim_output_dir, staged_dir
+from r1cli.recipe.saved import write_recipe
 
 if TYPE_CHECKING:
     from r1cli.recipe import Recipe
@@ -128,7 +129,7 @@ def prepared_system_prompt(source: str | Path | None) -> str | None:
         return None
     if not all(c in _train_columns(source) for c in PROMPT_COLUMNS):
         return None
-    from r1cli.prompting import system_prompt_of_dataset
+    from r1cli.models.prompting import system_prompt_of_dataset
 
     with quiet_datasets():
         train = datasets.load_from_disk(str(Path(source).expanduser() / "train"))
@@ -157,7 +158,7 @@ def _reprompted(
     """The prepared prompts asked with `system_prompt` (their system turn replaced where it differs);
     None: as they were prepared."""
     from r1cli.data.prompts import note_reprompted, with_system_prompt
-    from r1cli.prompting import system_prompt_of_dataset
+    from r1cli.models.prompting import system_prompt_of_dataset
 
     if system_prompt is None or all(
         system_prompt_of_dataset(split) == system_prompt for split in dataset.values() if len(split)

@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from r1cli.errors import R1Error, did_you_mean
+from r1cli.plumbing.errors import R1Error, did_you_mean
 
 PREFIX = "synthetic:"
 TEXT_SUFFIX = "-text"

@@ -23,7 +23,7 @@ from r1cli.data.markup import mix_markup
 from r1cli.data.prepare import prepare
 from r1cli.data.sources import load_source
 from r1cli.data.synthetic import PREFIX, TEXT_CORPORA, is_synthetic, synthetic_task
-from r1cli.errors import R1Error, did_you_mean
+from r1cli.plumbing.errors import R1Error, did_you_mean
 
 TEXT_COLUMN = "text"
 ADDITION_TEXT = "synthetic:addition-text"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datasets
 
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 
 PROMPT_COLUMNS = ("problem", "prompt", "answer", "solution")
 SPLITS = ("train", "test")

@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from r1cli.errors import R1Error
-from r1cli.files import atomic_write_text
 from r1cli.pipeline.settings import (
     PIPELINE_SECTIONS,
     TRAINING_STAGES,
@@ -19,7 +17,9 @@ from r1cli.pipeline.settings import (
     stage_recipe,
     stages_run,
 )
-from r1cli.rundir import PIPELINE_SUMMARY, OutputKind
+from r1cli.plumbing.errors import R1Error
+from r1cli.plumbing.files import atomic_write_text
+from r1cli.plumbing.rundir import PIPELINE_SUMMARY, OutputKind
 
 if TYPE_CHECKING:
     from r1cli.recipe.provenance import Recipe
@@ -110,7 +110,8 @@ class Pipeline:
     # ---- the run ---------------------------------------------------------------------------------
 
     def run(self, until: str | None = None) -> PipelineResult:
-        from r1cli.rundir import check_resume_recipe, claim_output_dir, write_recipe
+        from r1cli.plumbing.rundir import claim_output_dir
+        from r1cli.recipe.saved import check_resume_recipe, write_recipe
 
         started = time.perf_counter()
         claim = claim_output_dir(self.dir, PIPELINE_RUN, resume=_is_pipeline_dir(self.dir))
@@ -159,7 +160,7 @@ class Pipeline:
         data_cfg = self.recipe.section("data")
         tokenizer = None
         if int(data_cfg.get("max_prompt_tokens") or 0) > 0:  # as train zero measures prompts: the model's
-            from r1cli.models import load_tokenizer
+            from r1cli.models.loading import load_tokenizer
 
             tokenizer = load_tokenizer(self.recipe.tree)
         dataset, summary = prepare(data_cfg, tokenizer=tokenizer)
@@ -171,7 +172,7 @@ class Pipeline:
         """DIR/<name>/problems.jsonl: the first `limit` train problems (all with 0), with their gold; with
         [validation] on, the cold start leaves out the problems GRPO validates on (its SFT must not see them)."""
         from r1cli.data.problems import gold_of, read_problems
-        from r1cli.jsonl import atomic_write
+        from r1cli.plumbing.jsonl import atomic_write
 
         target = self.dir / name / "problems.jsonl"
         if target.is_file():
@@ -188,7 +189,7 @@ class Pipeline:
     def _validation_problems(self) -> set[str]:
         """The problems the GRPO stage will carve from DIR/data's train split to validate on (none when off)."""
         from r1cli.data import load_prepared
-        from r1cli.grpo_settings import validation_settings
+        from r1cli.train.settings import validation_settings
         from r1cli.train.validation import carve_validation
 
         settings = validation_settings(self.recipe.section("validation"))
@@ -205,7 +206,7 @@ class Pipeline:
         from r1cli.coldstart.generate import run_coldstart, run_refine
         from r1cli.data.problems import read_problems
         from r1cli.data.synthetic import synthetic_task
-        from r1cli.jsonl import atomic_write
+        from r1cli.plumbing.jsonl import atomic_write
 
         folder = self.dir / "coldstart"
         problems = self._problems("coldstart", int(self.cfg["coldstart_problems"]))
@@ -288,7 +289,7 @@ class Pipeline:
 
     def _reject(self) -> dict[str, Any]:
         """`r1 sample reject` from the GRPO model on train problems: the best accepted sample of each."""
-        from r1cli.sample import run_reject
+        from r1cli.sample.reject import run_reject
 
         problems = self._problems("reject", int(self.cfg["reject_problems"]))
         recipe = stage_recipe(self.recipe, {"data.dataset": str(problems)})
@@ -371,7 +372,7 @@ class Pipeline:
 
     def _evaluate(self, model_dir: Path) -> tuple[float, float]:
         """Greedy accuracy and format rate on the held-out test split (`r1 eval`'s own code)."""
-        from r1cli.evaluate import evaluate_problems
+        from r1cli.evaluate.run import evaluate_problems
 
         limit = int(self.cfg["eval_problems"]) or None
         result = evaluate_problems(model_dir, self.data_dir, self.recipe, limit=limit)
@@ -379,8 +380,8 @@ class Pipeline:
 
     def _report(self, run_dir: Path) -> None:
         """`r1 report`'s plots and report.md in the stage's folder."""
-        from r1cli.console import note
-        from r1cli.report import write_report
+        from r1cli.plumbing.console import note
+        from r1cli.report.summary import write_report
 
         try:
             write_report([run_dir])
@@ -393,7 +394,7 @@ def _is_pipeline_dir(path: Path) -> bool:
 
 
 def _count_rows(path: Path) -> int:
-    from r1cli.jsonl import json_lines
+    from r1cli.plumbing.jsonl import json_lines
 
     return sum(1 for _, row, _ in json_lines(path.read_bytes()) if row is not None)
 
@@ -410,7 +411,7 @@ def run_pipeline(
 
     `recipe` is resolved for the `zero` stage; the checks of the other training stages run here.
     """
-    from r1cli.validate import validate_recipe
+    from r1cli.preflight.validate import validate_recipe
 
     check_pipeline_settings(recipe)
     stages_run(recipe.section("pipeline"), until)  # a stage this pipeline does not run: refused now

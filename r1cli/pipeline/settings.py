@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 
 if TYPE_CHECKING:
     from r1cli.recipe.provenance import Recipe

@@ -18,7 +18,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from r1cli.errors import R1Error, did_you_mean
+from r1cli.plumbing.errors import R1Error, did_you_mean
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
 RECIPE_SUFFIX = ".toml"

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from r1cli.errors import R1Error, did_you_mean
+from r1cli.plumbing.errors import R1Error, did_you_mean
 from r1cli.recipe import schema
 from r1cli.recipe.builtin_recipes import builtin_names, recipe_file
 from r1cli.recipe.overrides import KEY_ALIASES, env_overrides, parse_overrides
@@ -95,12 +95,12 @@ def load_recipe(
 ) -> Recipe:
     """Resolve a recipe: defaults < model folder < file < profile < environment < command-line overrides.
 
-    `recorded` are the values the model's folder recorded at training (r1cli.prompting), under
+    `recorded` are the values the model's folder recorded at training (r1cli.models.prompting), under
     `recorded_origin`: they replace only the built-in defaults.
 
     `overrides` are the raw extra arguments of a command (`["--grpo.max_steps", "6"]`); `stage` (see
     recipe.stages) chooses where the seed's flat legacy flags go. Nothing is checked beyond each value's
-    type: `r1cli.validate.validate_recipe` checks the result for a stage and fits it to the machine.
+    type: `r1cli.preflight.validate.validate_recipe` checks the result for a stage and fits it to the machine.
     """
     builder = _Builder()
     for key, value in (recorded or {}).items():

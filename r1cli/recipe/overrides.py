@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 
 # The seed's flat flags (its train_grpo.py) and where they live now. `{stage}` is the trainer
 # section of the command (grpo for `train zero`; sft for SFT stages).

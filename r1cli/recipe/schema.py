@@ -13,7 +13,7 @@ import importlib.resources
 import tomllib
 from typing import Any
 
-from r1cli.errors import R1Error, did_you_mean
+from r1cli.plumbing.errors import R1Error, did_you_mean
 from r1cli.recipe.values import kinds_of_annotation, kinds_of_value
 
 # Trainer sections and the trl config dataclass each one is passed to.

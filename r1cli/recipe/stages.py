@@ -1,6 +1,6 @@
 """The stages a recipe is resolved for, and the trainer section each one trains with.
 
-    resolve_recipe(..., stage="sft")      # r1cli.validate.validate_recipe runs the checks of SFT only
+    resolve_recipe(..., stage="sft")      # r1cli.preflight.validate.validate_recipe runs the checks of SFT only
 
 A stage is what a command runs: `pretrain` (language modelling on text), `zero` (R1-Zero GRPO), `sft`,
 `distill`, `generate` (cold start, sample reject, eval, chat: generation only), `score` (reward score) and `prepare` (data prepare).
@@ -10,7 +10,7 @@ flags (`--learning_rate`) land there.
 
 from __future__ import annotations
 
-from r1cli.errors import R1Error, did_you_mean
+from r1cli.plumbing.errors import R1Error, did_you_mean
 
 STAGES = ("pretrain", "zero", "sft", "distill", "generate", "score", "prepare")
 # Stage -> the trainer section it trains with (stages that train nothing have none).

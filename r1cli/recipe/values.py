@@ -13,7 +13,7 @@ import types
 import typing
 from typing import Any
 
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 
 # The kinds a key may accept; ANY means "unchecked" (a TRL field with an exotic type).
 ANY = "any"

@@ -14,7 +14,7 @@ import functools
 import math
 from collections.abc import Callable, Sequence
 
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 from r1cli.rewards.answers import (
     ANSWER_PLACES,
     completion_text,

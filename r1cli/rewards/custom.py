@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 
 RewardFunction = Callable[..., list[float | None]]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 from r1cli.rewards.answers import completion_text, scored_texts
 
 _TAGS = ("<think>", "</think>", "<answer>", "</answer>")

@@ -18,7 +18,7 @@ import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from r1cli.errors import R1Error, did_you_mean
+from r1cli.plumbing.errors import R1Error, did_you_mean
 from r1cli.rewards.accuracy import make_accuracy, make_cosine
 from r1cli.rewards.custom import check_call, is_reference, load_reward, logged_name
 from r1cli.rewards.format import (

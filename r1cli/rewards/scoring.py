@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from r1cli.errors import R1Error
-from r1cli.jsonl import json_lines
+from r1cli.plumbing.errors import R1Error
+from r1cli.plumbing.jsonl import json_lines
 
 # Columns GRPO passes under their own names; every other column goes to the rewards as it is.
 _OWN_COLUMNS = ("completion", "prompt", "completion_ids")

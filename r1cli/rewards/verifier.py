@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 from r1cli.rewards.quick import number_value, quick_judge
 
 __all__ = ["Verifier", "get_verifier"]

@@ -33,9 +33,9 @@ from rich.console import Console
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 from transformers.trainer_callback import DefaultFlowCallback, PrinterCallback, ProgressCallback
 
+from r1cli.train.settings import logging_settings
 from r1cli.train.stats import RewardRecorder, SampleWindow, system_metrics
 from r1cli.train.summary import as_number, render_line, render_other, render_panel
-from r1cli.validate import logging_settings
 
 METRICS_FILE = "metrics.jsonl"
 KEPT_DIR = "kept"

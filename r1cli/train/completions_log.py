@@ -7,7 +7,7 @@ with trl's own rewards and advantages (the ones the update used). `logging.compl
 checkpoint, like metrics.jsonl.
 
 The file's format lives here (written by r1cli/train/reward_log.py's CompletionsLogCallback, read by
-r1cli/report_samples.py); pure, no transformers import.
+r1cli/report/samples.py); pure, no transformers import.
 """
 
 from __future__ import annotations

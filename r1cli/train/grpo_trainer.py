@@ -18,9 +18,9 @@ from typing import Any
 import torch
 from trl import GRPOTrainer
 
-from r1cli.console import note
-from r1cli.grpo_settings import TOTAL, DynamicSampling
+from r1cli.plumbing.console import note
 from r1cli.train.dynamic_sampling import fill_batch
+from r1cli.train.settings import TOTAL, DynamicSampling
 
 
 class R1GRPOTrainer(GRPOTrainer):

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from r1cli.console import is_main_process, note
-from r1cli.errors import R1Error
-from r1cli.files import atomic_write_text
-from r1cli.prompting import record_prompt
+from r1cli.models.prompting import record_prompt
+from r1cli.plumbing.console import is_main_process, note
+from r1cli.plumbing.errors import R1Error
+from r1cli.plumbing.files import atomic_write_text
+from r1cli.plumbing.rundir import OutputKind, claim_output_dir
 from r1cli.recipe.provenance import Recipe
+from r1cli.recipe.saved import check_resume_recipe, write_recipe
 from r1cli.recipe.schema import TRAINER_SECTIONS
-from r1cli.rundir import OutputKind, check_resume_recipe, claim_output_dir, write_recipe
 
 CHECKPOINT_RE = re.compile(r"^checkpoint-(\d+)$")
 # Written last, once the model is saved: the marker that a training stage finished.
@@ -195,14 +196,14 @@ def save_trained_model(
     trainer: Any, tokenizer: Any, recipe: Recipe, output_dir: Path, *, system_prompt: str
 ) -> None:
     """Final weights (or LoRA adapter) + tokenizer in `output_dir`, with the system prompt the model was
-    trained with recorded (r1cli.prompting); merged weights in `merged/` on request."""
+    trained with recorded (r1cli.models.prompting); merged weights in `merged/` on request."""
     trainer.save_model(str(output_dir))
     if not trainer.is_world_process_zero():
         return
     record_prompt(output_dir, tokenizer, system_prompt)
     tokenizer.save_pretrained(str(output_dir))
     if recipe.get("lora.enabled") and recipe.get("lora.merge_on_save"):
-        from r1cli.model_dirs import open_model
+        from r1cli.models.folders import open_model
 
         merged, _ = open_model(
             output_dir,

@@ -9,7 +9,7 @@ in miniature. trl's SFTTrainer trains on a `text` column as language modelling (
 EOS appended to each row); it runs with the `[sft]` section (learning rate, steps, batch size, max_length),
 whose loss-mask keys do not apply to text. The output directory is laid out like `r1 train sft`'s, and the
 model records an empty system prompt: a base model was prompted with none. On r1's own prose corpora its
-chat template becomes r1cli.prompting.PROSE_CHAT_TEMPLATE (`Question: ...\nAnswer:`), so `r1 train zero`,
+chat template becomes r1cli.models.prompting.PROSE_CHAT_TEMPLATE (`Question: ...\nAnswer:`), so `r1 train zero`,
 `r1 eval` and `r1 chat` prompt the base model in the form it has read.
 """
 
@@ -31,8 +31,8 @@ def build_pretrain_trainer(recipe: Recipe, config: Any) -> Any:
     from r1cli.data.prepare import quiet_datasets
     from r1cli.data.synthetic import TEXT_CORPORA
     from r1cli.data.text import TEXT_COLUMN, load_text_dataset
-    from r1cli.models import load_tokenizer
-    from r1cli.prompting import PROSE_CHAT_TEMPLATE
+    from r1cli.models.loading import load_tokenizer
+    from r1cli.models.prompting import PROSE_CHAT_TEMPLATE
     from r1cli.train.callbacks import quiet_trainer_output
 
     tokenizer = load_tokenizer(model_settings(recipe))

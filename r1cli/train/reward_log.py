@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.text import Text
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
-from r1cli.console import note
+from r1cli.plumbing.console import note
 from r1cli.train.callbacks import (
     MetricsLogCallback,
     above_progress_bar,

@@ -18,19 +18,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from r1cli.errors import R1Error
-from r1cli.prompting import system_prompt_of_dataset
+from r1cli.models.prompting import system_prompt_of_dataset
+from r1cli.plumbing.errors import R1Error
 from r1cli.recipe import Recipe
 from r1cli.train.output import TrainResult, no_trace_if_refused, start_run, train_and_save
 
 # The recipe sections that decide what SFT trains: a resumed run must keep them.
 TRAINED_SECTIONS = ("model", "tiny", "quantization", "lora", "data", "sft")
-# The recipe sections that say how to load a model (what r1cli.models reads).
+# The recipe sections that say how to load a model (what r1cli.models.loading reads).
 MODEL_SECTIONS = ("model", "tiny", "quantization", "lora")
 
 
 def model_settings(recipe: Recipe) -> dict[str, Any]:
-    """The [model], [tiny], [quantization] and [lora] sections, as r1cli.models takes them."""
+    """The [model], [tiny], [quantization] and [lora] sections, as r1cli.models.loading takes them."""
     return {name: recipe.section(name) for name in MODEL_SECTIONS}
 
 
@@ -114,8 +114,8 @@ def load_start_model(recipe: Recipe, gradient_checkpointing: bool) -> Any:
 
     With [lora] on, training continues that adapter; with it off, the adapter is merged first.
     """
-    from r1cli.model_dirs import adapter_base, locate_model
-    from r1cli.models import load_model
+    from r1cli.models.folders import adapter_base, locate_model
+    from r1cli.models.loading import load_model
 
     settings = model_settings(recipe)
     kind, _source, adapter_dir = locate_model(recipe.get("model.name_or_path"), recipe.section("tiny"))
@@ -141,7 +141,7 @@ def sft_trainer(recipe: Recipe, config: Any, tokenizer: Any, train: Any, eval_ro
     from trl import SFTTrainer
 
     from r1cli.data.prepare import quiet_datasets
-    from r1cli.models import lora_config
+    from r1cli.models.loading import lora_config
     from r1cli.train.callbacks import trainer_callbacks
 
     model = load_start_model(recipe, gradient_checkpointing=bool(config.activation_checkpointing))
@@ -163,7 +163,7 @@ def build_sft_trainer(recipe: Recipe, config: Any = None) -> tuple[Any, str]:
     and the system prompt its rows begin with (what the saved model records)."""
 
     from r1cli.data.store import load_sft_dataset
-    from r1cli.models import load_tokenizer
+    from r1cli.models.loading import load_tokenizer
     from r1cli.recipe.trl_config import build_trainer_config
     from r1cli.train.callbacks import quiet_trainer_output
 

@@ -5,7 +5,7 @@
     callback.attach(trainer)
 
 Every `every` steps (and at the last step) the model being trained answers the validation problems
-through `r1 eval`'s own code (greedy, r1cli.evaluate.evaluate_model): accuracy, format rate and
+through `r1 eval`'s own code (greedy, r1cli.evaluate.run.evaluate_model): accuracy, format rate and
 completion length go into that step's log (`r1/val_*` in metrics.jsonl, the step view, report_to,
 `r1 report`). The problems are carved from the train split, so the test split that the final
 evaluation reports is never selected on. A score better than the best so far saves the model in
@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
-from r1cli.errors import R1Error
-from r1cli.files import atomic_write_text
-from r1cli.grpo_settings import ValidationSettings
+from r1cli.plumbing.errors import R1Error
+from r1cli.plumbing.files import atomic_write_text
 from r1cli.train.callbacks import is_train_step
 from r1cli.train.output import BEST_DIR, BEST_FILE, read_best
+from r1cli.train.settings import ValidationSettings
 
 if TYPE_CHECKING:
     from r1cli.data.problems import Prompt
@@ -110,8 +110,8 @@ class ValidationCallback(TrainerCallback):
         """The model's metrics on the validation problems, through r1 eval's code, greedy."""
         import torch
 
-        from r1cli.evaluate import Benchmark, EvalSettings, evaluate_model
-        from r1cli.generation import Generator, generation_settings
+        from r1cli.evaluate.run import Benchmark, EvalSettings, evaluate_model
+        from r1cli.generation.engine import Generator, generation_settings
 
         model = self.trainer.accelerator.unwrap_model(self.trainer.model)
         tokenizer = self.trainer.processing_class
@@ -138,7 +138,7 @@ class ValidationCallback(TrainerCallback):
 
     def _save_best(self) -> None:
         """The model in `best/`, complete before it replaces the previous best (a kill leaves one whole)."""
-        from r1cli.prompting import record_prompt
+        from r1cli.models.prompting import record_prompt
 
         partial, old, best = (self.output_dir / name for name in (".best.partial", ".best.old", BEST_DIR))
         shutil.rmtree(partial, ignore_errors=True)

@@ -16,10 +16,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from r1cli.console import is_main_process, note
-from r1cli.errors import R1Error
-from r1cli.files import atomic_write_text
-from r1cli.prompting import system_prompt_of_dataset
+from r1cli.models.prompting import system_prompt_of_dataset
+from r1cli.plumbing.console import is_main_process, note
+from r1cli.plumbing.errors import R1Error
+from r1cli.plumbing.files import atomic_write_text
 from r1cli.recipe import Recipe
 from r1cli.train.output import TrainResult, start_run, train_and_save
 
@@ -46,7 +46,8 @@ def _note_prepared_data(recipe: Recipe) -> None:
     """Say which of the recipe's own [data] prepare settings a prepared folder does not follow: those that
     differ from the ones it was prepared with (all that are set, for a folder that does not say)."""
     from r1cli.data.store import is_saved_dataset_dict
-    from r1cli.rundir import lookup, saved_recipe
+    from r1cli.plumbing.rundir import lookup
+    from r1cli.recipe.saved import saved_recipe
 
     folder = recipe.get("data.dataset")
     if not is_saved_dataset_dict(folder):
@@ -67,8 +68,8 @@ def _note_prepared_data(recipe: Recipe) -> None:
 
 def check_reward_sources(output_dir: Path, names: list[str], *, resume: bool) -> dict[str, str]:
     """The digests of the user's reward files; a resumed run refuses a file changed since it started."""
+    from r1cli.plumbing.rundir import check_same_settings
     from r1cli.rewards.custom import source_digests
-    from r1cli.rundir import check_same_settings
 
     digests = source_digests(names)
     path = output_dir / REWARD_SOURCES_FILE
@@ -117,16 +118,16 @@ def with_rendered_prompts(dataset: Any, tokenizer: Any, template_kwargs: dict[st
 def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
     """Run GRPO as the recipe says; returns where the model went and its final metrics."""
     from r1cli.data import load_prompt_dataset
-    from r1cli.grpo_settings import dynamic_sampling_settings, validation_settings
-    from r1cli.models import load_model, load_tokenizer, lora_config
+    from r1cli.models.loading import load_model, load_tokenizer, lora_config
+    from r1cli.plumbing.console import world_size
     from r1cli.recipe.trl_config import build_trainer_config
     from r1cli.rewards.custom import row_arguments
     from r1cli.rewards.registry import build_reward_functions, check_user_rewards, reward_weights
     from r1cli.train.callbacks import quiet_libraries, quiet_trainer_output
     from r1cli.train.grpo_trainer import R1GRPOTrainer
     from r1cli.train.reward_log import RewardRecorder, attach_trainer, build_callbacks
+    from r1cli.train.settings import dynamic_sampling_settings, validation_settings
     from r1cli.train.validation import ValidationCallback, carve_validation
-    from r1cli.validate import world_size
 
     quiet_libraries()
     rewards_cfg = recipe.section("rewards")

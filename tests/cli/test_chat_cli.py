@@ -13,7 +13,7 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def tiny_dir(tmp_path_factory):
-    from r1cli.tiny import build_tiny_model
+    from r1cli.models.tiny import build_tiny_model
 
     return build_tiny_model(tmp_path_factory.mktemp("chat") / "tiny", {})
 

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from r1cli import __version__
 from r1cli.cli.main import app
-from r1cli.environment import PACKAGES, package_version
+from r1cli.models.environment import PACKAGES, package_version
 
 runner = CliRunner()
 

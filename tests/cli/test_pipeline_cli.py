@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from r1cli.cli.main import app
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 
 runner = CliRunner()
 
@@ -63,8 +63,8 @@ def test_help_lists_the_command() -> None:
 @pytest.mark.parametrize("profile", [None, "dev"])
 def test_the_gpu_pipeline_recipe_resolves_for_every_stage(profile: str | None) -> None:
     from r1cli.pipeline import check_pipeline_settings
+    from r1cli.preflight.validate import validate_recipe
     from r1cli.recipe import load_recipe
-    from r1cli.validate import validate_recipe
 
     path = Path(__file__).parents[2] / "recipes" / "l40s-pipeline.toml"
     recipe = load_recipe(path, profile, [], environ={}, stage="zero")

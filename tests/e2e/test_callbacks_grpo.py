@@ -28,7 +28,7 @@ def test_grpo_trainer_with_r1_callbacks(tmp_path: Path, capsys) -> None:
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from trl import GRPOConfig, GRPOTrainer
 
-    from r1cli.tiny import build_tiny_model
+    from r1cli.models.tiny import build_tiny_model
 
     model_dir = build_tiny_model(tmp_path / "model", SMALL)
     out = tmp_path / "run"

@@ -34,7 +34,7 @@ def _interruptible() -> None:
 
 
 def test_commands_ctrl_c_and_ctrl_d_in_a_terminal(tmp_path):
-    from r1cli.tiny import build_tiny_model
+    from r1cli.models.tiny import build_tiny_model
 
     # 8192 positions: an answer of 8000 tokens lasts seconds, so Ctrl-C arrives mid-answer even when this
     # process is slow to send it (with 512 positions a loaded machine saw the answer end first).

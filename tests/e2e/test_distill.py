@@ -86,7 +86,7 @@ def test_logits_distillation_trains_the_student_and_resumes_exactly(tmp_path: Pa
 def test_logits_refusals_create_no_folder(tmp_path: Path) -> None:
     from transformers import AutoTokenizer
 
-    from r1cli.tiny import tiny_model_path
+    from r1cli.models.tiny import tiny_model_path
 
     teacher = tiny_model_path()
     same = runner.invoke(app, ["distill", "--teacher", "r1-tiny", "--student", str(teacher), "--method", "logits",

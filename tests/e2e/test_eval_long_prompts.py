@@ -15,7 +15,7 @@ runner = CliRunner()
 
 
 def test_prompts_that_do_not_fit_are_counted_then_skipped_or_cut(tmp_path: Path) -> None:
-    from r1cli.tiny import build_tiny_model
+    from r1cli.models.tiny import build_tiny_model
 
     model = build_tiny_model(
         tmp_path / "tiny", {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1}

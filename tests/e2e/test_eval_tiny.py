@@ -17,7 +17,7 @@ runner = CliRunner()
 def test_eval_two_benchmarks_r1_preset_then_resume(tmp_path: Path) -> None:
     from r1cli.data.prepare import prepare
     from r1cli.data.store import save_prepared
-    from r1cli.tiny import build_tiny_model
+    from r1cli.models.tiny import build_tiny_model
 
     model = build_tiny_model(tmp_path / "tiny", {})
     bench = tmp_path / "sums.jsonl"
@@ -72,9 +72,9 @@ def test_eval_two_benchmarks_r1_preset_then_resume(tmp_path: Path) -> None:
 
 def test_evaluate_problems_for_other_stages(tmp_path: Path) -> None:
     from r1cli.data.problems import read_problems
-    from r1cli.evaluate import evaluate_problems
+    from r1cli.evaluate.run import evaluate_problems
+    from r1cli.models.tiny import build_tiny_model
     from r1cli.recipe import load_recipe
-    from r1cli.tiny import build_tiny_model
 
     model = build_tiny_model(tmp_path / "tiny", {})
     recipe = load_recipe(None, None, ["--generation.max_new_tokens", "4"], environ={})

@@ -20,7 +20,7 @@ SAMPLES = 2
 SCRIPT = """
 import sys
 from r1cli.data.problems import read_problems
-from r1cli.generation import generate_jsonl
+from r1cli.generation.engine import generate_jsonl
 from r1cli.recipe import load_recipe
 
 overrides = ["--tiny.hidden_size", "32", "--tiny.intermediate_size", "64", "--tiny.num_hidden_layers", "1",

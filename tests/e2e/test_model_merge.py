@@ -21,8 +21,8 @@ def _adapter(tmp_path: Path) -> Path:
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from r1cli.prompting import record_prompt
-    from r1cli.tiny import build_tiny_model
+    from r1cli.models.prompting import record_prompt
+    from r1cli.models.tiny import build_tiny_model
 
     base_dir = build_tiny_model(tmp_path / "base", SMALL)
     peft_model = get_peft_model(

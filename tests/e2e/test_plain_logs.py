@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 def _model_whose_template_opens_think(path: Path) -> Path:
     from transformers import AutoTokenizer
 
-    from r1cli.tiny import build_tiny_model
+    from r1cli.models.tiny import build_tiny_model
 
     build_tiny_model(path)
     tokenizer = AutoTokenizer.from_pretrained(path)

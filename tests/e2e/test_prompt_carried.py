@@ -119,7 +119,7 @@ def test_sample_reject_and_eval_prompt_the_folder_as_it_was_trained(
     (generations,) = (tmp_path / "r.json.generations").glob("*.jsonl")
     settings = json.loads(Path(f"{generations}.r1.json").read_text())
     from r1cli.data.problems import read_problems
-    from r1cli.generation import prompts_digest
+    from r1cli.generation.engine import prompts_digest
 
     asked = read_problems(problems, {"system_prompt": TRAINED_WITH}, split="test")
     assert settings["settings"]["prompts"] == prompts_digest(asked)
@@ -130,7 +130,7 @@ def test_eval_on_a_folder_prepared_with_another_prompt_asks_as_the_model_was_tra
 ) -> None:
     """The model's record wins over the prompt baked into a prepared folder's rows."""
     from r1cli.data.problems import read_problems
-    from r1cli.generation import prompts_digest
+    from r1cli.generation.engine import prompts_digest
 
     data = tmp_path / "data"
     args = ["data", "prepare", "-o", str(data), "--data.synthetic_size", "20"]

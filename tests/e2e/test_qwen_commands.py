@@ -93,9 +93,9 @@ def test_sft_with_a_system_turn_trains_on_the_assistant_tokens_only(
 ) -> None:
     """Qwen's template has no {% generation %} markers; trl knows this template and trains on the assistant's
     turn through its own marked copy (r1's fallback would make the last turn a completion): same tokens."""
+    from r1cli.preflight.validate import validate_recipe
     from r1cli.recipe import load_recipe
     from r1cli.train.sft import build_sft_trainer
-    from r1cli.validate import validate_recipe
 
     answer = "<think>\n2 + 3 = 5\n</think>\n<answer>\n5\n</answer>"
     messages = [

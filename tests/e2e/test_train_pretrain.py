@@ -43,7 +43,7 @@ def test_loss_falls_on_the_built_in_corpus_and_the_model_is_a_base_model(tmp_pat
     assert json.loads((out / "r1_prompt.json").read_text()) == {"system_prompt": ""}
     assert json.loads((out / "train_result.json").read_text())["global_step"] == 30
 
-    from r1cli.model_dirs import open_model
+    from r1cli.models.folders import open_model
 
     model, tokenizer = open_model(str(out))[:2]
     # Every command prompts the base model as its corpus is written: the chat template renders a question so.

@@ -57,9 +57,9 @@ def _metrics(out: Path) -> list[dict]:
 
 @pytest.mark.parametrize("form", ["messages", "prompt-completion", "sharegpt"])
 def test_the_model_sees_the_conversation_and_learns_only_the_answer(tmp_path: Path, form: str) -> None:
+    from r1cli.preflight.validate import validate_recipe
     from r1cli.recipe import load_recipe
     from r1cli.train.sft import build_sft_trainer
-    from r1cli.validate import validate_recipe
 
     data = _write(tmp_path / f"{form}.jsonl", _rows(form))
     overrides = ["--data.dataset", str(data), "--sft.output_dir", str(tmp_path / "o")]

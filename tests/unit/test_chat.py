@@ -8,7 +8,7 @@ import pytest
 
 import r1cli.chat
 from r1cli.chat import ChatSession, ChatSettings, TagRenderer, answer_text, run_command, run_repl
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 
 
 class _Tokenizer:

@@ -11,8 +11,8 @@ from conftest import generate_recipe as recipe
 from conftest import read_rows as rows
 
 from r1cli.coldstart.generate import run_coldstart, run_refine
-from r1cli.errors import R1Error
-from r1cli.generation import Sample
+from r1cli.generation.engine import Sample
+from r1cli.plumbing.errors import R1Error
 
 
 class ScriptedGenerator:

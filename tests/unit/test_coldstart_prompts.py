@@ -11,7 +11,7 @@ import pytest
 from r1cli.coldstart.direct import direct_prompt
 from r1cli.coldstart.fewshot import BUILTIN_EXAMPLES, fewshot_prompt, load_examples
 from r1cli.coldstart.traces import coldstart_row, drop_wrong, trace_from_generation
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 
 RECIPE_REWARDS = {"functions": ["accuracy"], "timeout": 3.0, "workers": 1}
 

@@ -18,7 +18,7 @@ from r1cli.coldstart.refine import (
     refine_completion,
 )
 from r1cli.coldstart.traces import coldstart_row, gold_columns, render_trace, split_trace
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 from r1cli.rewards.answers import extract_model_answer
 from r1cli.rewards.format import format_reward
 

@@ -9,7 +9,7 @@ from conftest import SHARED_DATA, needs_shared_data
 
 from r1cli.data import prepare
 from r1cli.data.validate import validate_prompt_dataset, validate_sft_dataset
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 from r1cli.recipe import load_recipe
 from r1cli.rewards.answers import extract_gold_answer
 

@@ -12,7 +12,7 @@ from r1cli.data.prompts import (
     to_messages,
     to_prompt_row,
 )
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 
 
 def test_prompt_is_system_then_the_problem_as_is():

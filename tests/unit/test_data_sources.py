@@ -11,7 +11,7 @@ import pytest
 
 from r1cli.data.sources import load_source, rows_to_dataset
 from r1cli.data.synthetic import addition_rows, synthetic_rows
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 
 ROWS = [
     {"question": "What is 1 + 1?", "answer": "#### 2"},

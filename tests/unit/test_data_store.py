@@ -9,7 +9,7 @@ import pytest
 
 from r1cli.data import load_prepared, load_prompt_dataset, load_sft_dataset, prepare, save_prepared
 from r1cli.data.store import read_summary
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 
 CFG = {"dataset": "synthetic:addition", "synthetic_size": 30, "system_prompt": "Think.", "test_size": 0.2}
 

@@ -8,9 +8,9 @@ import math
 import pytest
 import torch
 
-from r1cli.errors import R1Error
-from r1cli.grpo_settings import dynamic_sampling_settings
+from r1cli.plumbing.errors import R1Error
 from r1cli.train.dynamic_sampling import GroupPlan, fill_batch, informative_groups
+from r1cli.train.settings import dynamic_sampling_settings
 
 G = 4  # completions per group
 PAD = 0

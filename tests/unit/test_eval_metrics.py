@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-import r1cli.eval_metrics
-from r1cli.eval_metrics import JudgedSample, aggregate, ks_for, majority_correct, pass_at_k
+import r1cli.evaluate.metrics
+from r1cli.evaluate.metrics import JudgedSample, aggregate, ks_for, majority_correct, pass_at_k
 
 
 def s(answer, correct, formatted=True, tokens=10, truncated=False) -> JudgedSample:
@@ -75,4 +75,4 @@ def test_problems_need_the_same_number_of_samples():
 
 
 def test_docstring_examples():
-    assert doctest.testmod(r1cli.eval_metrics).failed == 0
+    assert doctest.testmod(r1cli.evaluate.metrics).failed == 0

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import SHARED_DATA, needs_shared_data
 
-from r1cli.errors import R1Error
-from r1cli.evaluate import benchmark_name, judge, load_benchmark
+from r1cli.evaluate.run import benchmark_name, judge, load_benchmark
+from r1cli.plumbing.errors import R1Error
 from r1cli.recipe import load_recipe
 
 DEFAULTS = load_recipe(None, None, [], environ={})
@@ -85,8 +85,8 @@ def test_benchmark_names():
 
 
 def test_stub_generations_known_right_and_wrong_give_known_metrics(tmp_path):
-    from r1cli.evaluate import judged_rows, metrics_from_rows
-    from r1cli.generation import Sample
+    from r1cli.evaluate.run import judged_rows, metrics_from_rows
+    from r1cli.generation.engine import Sample
 
     rows = [{"question": "Janet ...", "answer": "#### 18"}, {"question": "Half of 10?", "answer": "5"}]
     bench = load_benchmark(_jsonl(tmp_path / "two.jsonl", rows), DATA)
@@ -121,7 +121,7 @@ def test_stub_generations_known_right_and_wrong_give_known_metrics(tmp_path):
 
 
 def test_presets_and_overrides():
-    from r1cli.evaluate import EvalSettings
+    from r1cli.evaluate.run import EvalSettings
 
     assert EvalSettings.from_preset() == EvalSettings("greedy", 0.0, 1.0, 1, 256)
     r1 = EvalSettings.from_preset("r1", samples=64, max_new_tokens=1024)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from r1cli.errors import R1Error
-from r1cli.files import atomic_path, atomic_write_text
+from r1cli.plumbing.errors import R1Error
+from r1cli.plumbing.files import atomic_path, atomic_write_text
 
 
 def test_atomic_write_text_replaces_only_when_complete(tmp_path: Path) -> None:

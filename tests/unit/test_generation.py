@@ -8,16 +8,16 @@ from pathlib import Path
 import pytest
 
 from r1cli.data.problems import Prompt, read_problems
-from r1cli.errors import R1Error
-from r1cli.generation import (
+from r1cli.generation.engine import (
     default_rows,
     generate_jsonl,
     generation_settings,
     open_generator,
     progress_path,
 )
+from r1cli.plumbing.errors import R1Error
+from r1cli.plumbing.rundir import settings_path
 from r1cli.recipe import load_recipe
-from r1cli.rundir import settings_path
 
 TINY = ["--tiny.hidden_size", "32", "--tiny.intermediate_size", "64", "--tiny.num_hidden_layers", "1"]
 DATA = {"system_prompt": "Think first."}

@@ -78,7 +78,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_the_graph_is_read() -> None:
     graph = import_graph()
     assert "r1cli.recipe.provenance" in graph["r1cli.recipe.layering"]
-    assert "r1cli.rundir" in graph["r1cli.train.output"]
+    assert "r1cli.plumbing.rundir" in graph["r1cli.train.output"]
     assert "r1cli.train.reward_log" in graph["r1cli.train.zero"]  # an import inside a function counts too
 
 
@@ -107,6 +107,72 @@ def package_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
 
 def test_packages_import_top_down_too() -> None:
     """A package is one layer: nothing it imports may import it back, by any path (recipe validation,
-    which calls the builders, sits above them in r1cli.validate, not inside r1cli.recipe)."""
+    which calls the builders, sits above them in r1cli.preflight.validate, not inside r1cli.recipe)."""
     found = cycles(package_graph(import_graph()))
     assert not found, "packages that import each other: " + "; ".join(" <-> ".join(c) for c in found)
+
+
+# The layers, top to bottom. A module may import its own layer (no cycles, tested above) and the layers
+# below it, never one above: the stages use models and recipes, which use rewards and plumbing.
+LAYERS: dict[str, tuple[str, ...]] = {
+    "cli": ("cli",),
+    "stages": (
+        "pipeline",
+        "preflight",
+        "data",
+        "train",
+        "coldstart",
+        "sample",
+        "distill",
+        "evaluate",
+        "report",
+        "chat",
+        "generation",
+    ),
+    "models": ("models",),
+    "recipe": ("recipe",),
+    "rewards": ("rewards",),
+    "plumbing": ("plumbing",),
+}
+
+
+def layer_of(module: str) -> int:
+    """The layer index of an r1cli module (0 = top); the package root (its version) is below everything."""
+    parts = module.split(".")
+    if len(parts) == 1:
+        return len(LAYERS)
+    for index, tops in enumerate(LAYERS.values()):
+        if parts[1] in tops:
+            return index
+    raise AssertionError(f"{module} is in no layer: add its package to LAYERS")
+
+
+def upward_imports(graph: dict[str, set[str]]) -> list[str]:
+    return sorted(
+        f"{source} -> {target}"
+        for source, targets in graph.items()
+        for target in targets
+        if layer_of(target) < layer_of(source)
+    )
+
+
+def test_every_top_level_name_is_in_a_layer() -> None:
+    names = {path.stem for path in PACKAGE.iterdir() if path.suffix == ".py" or (path / "__init__.py").exists()}
+    names.discard("__init__")
+    assert names == {name for tops in LAYERS.values() for name in tops}
+
+
+def test_an_upward_import_is_found() -> None:
+    assert upward_imports({"r1cli.plumbing.files": {"r1cli.recipe.schema"}}) == [
+        "r1cli.plumbing.files -> r1cli.recipe.schema"
+    ]
+    assert upward_imports({"r1cli.cli.main": {"r1cli.plumbing.files"}}) == []
+
+
+def test_imports_run_down_the_layers() -> None:
+    """cli -> stages -> models -> recipe -> rewards -> plumbing; `pytest -s` prints the layers."""
+    graph = import_graph()
+    for name, tops in LAYERS.items():
+        print(f"{name:>9}: {', '.join(tops)}")
+    found = upward_imports(graph)
+    assert not found, "imports that run up the layers: " + "; ".join(found)

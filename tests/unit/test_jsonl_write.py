@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from r1cli.errors import R1Error
-from r1cli.jsonl import AppendWriter, atomic_write, write_jsonl
+from r1cli.plumbing.errors import R1Error
+from r1cli.plumbing.jsonl import AppendWriter, atomic_write, write_jsonl
 
 
 def _key(row):

@@ -9,10 +9,10 @@ import pytest
 import torch
 
 from r1cli.data.prepare import as_tokenizer
-from r1cli.errors import R1Error
-from r1cli.model_dirs import locate_model, model_info, open_model, open_model_for_recipe
-from r1cli.models import open_tokenizer
-from r1cli.tiny import TINY_MODEL_NAME, build_tiny_model
+from r1cli.models.folders import locate_model, model_info, open_model, open_model_for_recipe
+from r1cli.models.loading import open_tokenizer
+from r1cli.models.tiny import TINY_MODEL_NAME, build_tiny_model
+from r1cli.plumbing.errors import R1Error
 
 TINY = {"hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2}
 

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from r1cli import models
-from r1cli.errors import R1Error
-from r1cli.models import (
+from r1cli.models import loading as models
+from r1cli.models.loading import (
     load_model,
     load_tokenizer,
     lora_config,
@@ -19,7 +18,8 @@ from r1cli.models import (
     resolve_dtype,
     resolve_model_path,
 )
-from r1cli.tiny import TINY_MODEL_NAME
+from r1cli.models.tiny import TINY_MODEL_NAME
+from r1cli.plumbing.errors import R1Error
 
 TINY = {"hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2}
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from r1cli.model_dirs import final_model_in, locate_model
-from r1cli.prompting import (
+from r1cli.models.folders import final_model_in, locate_model
+from r1cli.models.prompting import (
     PROMPT_FILE,
     record_prompt,
     recorded_prompt,
@@ -17,8 +17,8 @@ from r1cli.prompting import (
     system_prompt_of_rows,
     with_default_system_turn,
 )
+from r1cli.models.tiny import build_tiny_model
 from r1cli.recipe import load_recipe
-from r1cli.tiny import build_tiny_model
 
 TINY = {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1}
 QUESTION = [{"role": "user", "content": "What is 2 + 3?"}]
@@ -128,7 +128,7 @@ def test_the_prose_template_renders_a_sampled_answer_as_it_was_generated() -> No
     first) must be trained on exactly as generated (SFT stage 2, distillation), a worked trace with one space."""
     from jinja2 import Template
 
-    from r1cli.prompting import PROSE_CHAT_TEMPLATE
+    from r1cli.models.prompting import PROSE_CHAT_TEMPLATE
 
     def render(messages, **kwargs):
         return Template(PROSE_CHAT_TEMPLATE).render(messages=messages, eos_token="<eos>", **kwargs)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 from r1cli.recipe import load_recipe
 
 LAYERS = ["default", "recipe", "profile", "env", "cli"]

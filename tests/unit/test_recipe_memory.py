@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from r1cli.memory import GIB, estimate_memory
+from r1cli.models.memory import GIB, estimate_memory
+from r1cli.preflight.validate import validate_recipe
 from r1cli.recipe import load_recipe
-from r1cli.validate import validate_recipe
 
 # Public config of Qwen2.5-0.5B-Instruct (494M parameters, tied embeddings).
 QWEN_05B = {

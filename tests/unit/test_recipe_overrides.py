@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 from r1cli.recipe import load_recipe
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
+from r1cli.preflight.validate import validate_recipe
 from r1cli.recipe import load_recipe
-from r1cli.validate import validate_recipe
 
 
 def _load(*args: str, environ: dict[str, str] | None = None, stage: str = "zero"):
@@ -130,7 +130,7 @@ def test_lora_and_quantization_keys_are_fields_of_peft_and_bitsandbytes_configs(
     from peft import LoraConfig
     from transformers import BitsAndBytesConfig
 
-    from r1cli.models import LORA_FIELDS, QUANTIZATION_FIELDS
+    from r1cli.models.loading import LORA_FIELDS, QUANTIZATION_FIELDS
     from r1cli.recipe.schema import defaults
 
     lora_fields = {field.name for field in dataclasses.fields(LoraConfig)}

@@ -1,4 +1,4 @@
-"""r1cli.report: reading metrics.jsonl (also while a run writes it), summaries, plots, report.md."""
+"""r1cli.report.summary: reading metrics.jsonl (also while a run writes it), summaries, plots, report.md."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from r1cli.errors import R1Error
-from r1cli.report import FIXED_METRICS, read_run, smooth, summarize, write_report
+from r1cli.plumbing.errors import R1Error
+from r1cli.report.summary import FIXED_METRICS, read_run, smooth, summarize, write_report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -154,9 +154,9 @@ def test_smoothing_is_a_trailing_mean():
 def test_docstring_examples():
     import doctest
 
-    import r1cli.report
+    import r1cli.report.summary
 
-    assert doctest.testmod(r1cli.report).failed == 0
+    assert doctest.testmod(r1cli.report.summary).failed == 0
 
 
 def _write_completions(directory: Path, steps: int, tail: str = "") -> None:

@@ -1,4 +1,4 @@
-"""r1cli.report_bands: the band across seeds (pure), groups from the command line, plots and report.md."""
+"""r1cli.report.bands: the band across seeds (pure), groups from the command line, plots and report.md."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from r1cli.errors import R1Error
-from r1cli.report_bands import band, parse_groups, write_group_report
+from r1cli.plumbing.errors import R1Error
+from r1cli.report.bands import band, parse_groups, write_group_report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

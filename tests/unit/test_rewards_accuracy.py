@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 from r1cli.rewards.accuracy import correctness, make_accuracy, make_cosine
 from r1cli.rewards.mathcheck import judge, numerically_different, parse_answer
 from r1cli.rewards.quick import number_value, quick_judge

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 from r1cli.rewards.custom import SAMPLE_COMPLETION, row_arguments, source_digests
 from r1cli.rewards.registry import build_reward_functions, check_user_rewards, reward_weights
 

@@ -7,7 +7,7 @@ import tomllib
 
 import pytest
 
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 from r1cli.rewards.registry import (
     NEEDS_SOLUTION,
     REWARD_NAMES,

@@ -27,7 +27,7 @@ def tokenizers(tmp_path_factory) -> dict:
     generation prompt ends with `<think>\\n` the way DeepSeek-R1 distills' templates do."""
     from transformers import AutoTokenizer
 
-    from r1cli.tiny import build_tiny_model
+    from r1cli.models.tiny import build_tiny_model
 
     model_dir = build_tiny_model(tmp_path_factory.mktemp("tiny") / "model")
     plain = AutoTokenizer.from_pretrained(model_dir)

@@ -6,22 +6,20 @@ import json
 
 import pytest
 
-from r1cli.errors import R1Error
-from r1cli.recipe import load_recipe
-from r1cli.recipe.provenance import HARDWARE_SOURCE
-from r1cli.rundir import (
+from r1cli.plumbing.errors import R1Error
+from r1cli.plumbing.rundir import (
     FRESH,
     OVERWRITE,
     RESUME,
     OutputKind,
-    check_resume_recipe,
     claim_output_dir,
     claim_output_file,
     settings_path,
-    settings_that_matter,
     staged_dir,
-    write_recipe,
 )
+from r1cli.recipe import load_recipe
+from r1cli.recipe.provenance import HARDWARE_SOURCE
+from r1cli.recipe.saved import check_resume_recipe, settings_that_matter, write_recipe
 
 RUN = OutputKind("r1 train zero", "a training run", ("recipe.toml", "checkpoint-*"), resumable=True)
 DATA = OutputKind("r1 data prepare", "an earlier prepared dataset", ("summary.json",), replaceable=True)

@@ -10,9 +10,9 @@ import pytest
 from conftest import generate_recipe
 from conftest import read_rows as rows
 
-from r1cli.errors import R1Error
-from r1cli.generation import Sample
-from r1cli.sample import run_reject
+from r1cli.generation.engine import Sample
+from r1cli.plumbing.errors import R1Error
+from r1cli.sample.reject import run_reject
 
 RIGHT = "<think>\nTwo nines make 18.\n</think>\n<answer>\n18\n</answer>"
 RIGHT_TOO = "<think>\nNine and nine is 18.\n</think>\n<answer>\n18\n</answer>"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-import r1cli.sample
-from r1cli.errors import R1Error
-from r1cli.sample import (
+import r1cli.sample.reject
+from r1cli.plumbing.errors import R1Error
+from r1cli.sample.reject import (
     RejectSummary,
     Scorer,
     check_acceptance,
@@ -32,7 +32,7 @@ def sample(index: int, text: str, accuracy: float | None, fmt: float, language: 
 
 
 def test_docstring_examples_hold() -> None:
-    result = doctest.testmod(r1cli.sample)
+    result = doctest.testmod(r1cli.sample.reject)
     assert result.attempted > 0 and result.failed == 0
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 from r1cli.rewards.scoring import check_row, read_rows, reward_inputs, score_file
 
 CFG = {"functions": ["accuracy", "format"], "weights": [], "timeout": 5.0, "workers": 1}

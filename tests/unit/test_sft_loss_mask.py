@@ -6,9 +6,9 @@ import datasets
 import pytest
 from trl import SFTConfig
 
-from r1cli.errors import R1Error
+from r1cli.models.tiny import CHAT_TEMPLATE
+from r1cli.plumbing.errors import R1Error
 from r1cli.recipe import load_recipe
-from r1cli.tiny import CHAT_TEMPLATE
 from r1cli.train.sft import fit_loss_to_template
 
 USER = {"role": "user", "content": "What is 2 + 3?"}
@@ -19,7 +19,7 @@ PLAIN_TEMPLATE = CHAT_TEMPLATE.replace("{%- generation -%}", "").replace("{%- en
 
 @pytest.fixture(scope="module")
 def tiny_tokenizer_dir() -> str:
-    from r1cli.tiny import tiny_model_path
+    from r1cli.models.tiny import tiny_model_path
 
     return str(tiny_model_path())
 
@@ -108,7 +108,7 @@ def test_messages_without_a_chat_template_are_refused(tiny_tokenizer_dir: str) -
 
 @pytest.mark.parametrize("stage", ["sft", "distill"])
 def test_packing_is_refused_without_flash_attention(stage: str) -> None:
-    from r1cli.validate import validate_recipe
+    from r1cli.preflight.validate import validate_recipe
 
     for key in ("--sft.packing", "--sft.padding_free"):
         recipe = load_recipe(None, None, [key, "true"], stage=stage)

@@ -10,7 +10,7 @@ import pytest
 from r1cli.data.store import load_prompt_dataset
 from r1cli.data.synthetic import chain_rows, chain_text, chain_trace, synthetic_rows, synthetic_task
 from r1cli.data.text import CHAIN_TEXT, load_text_dataset
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 from r1cli.recipe.schema import defaults
 from r1cli.rewards.accuracy import make_accuracy
 

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from r1cli.errors import R1Error
-from r1cli.tiny import (
+from r1cli.models.tiny import (
     THINK_TAGS,
     TINY_MODEL_NAME,
     build_tiny_model,
@@ -17,6 +16,7 @@ from r1cli.tiny import (
     tiny_cache_key,
     tiny_model_path,
 )
+from r1cli.plumbing.errors import R1Error
 
 SMALL = {"hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2}
 
@@ -145,7 +145,7 @@ def test_cache_key_follows_the_full_config():
 
 
 def test_cached_build_happens_once_and_survives_a_race(tmp_path, monkeypatch):
-    import r1cli.tiny as tiny
+    import r1cli.models.tiny as tiny
 
     monkeypatch.setenv("R1_CACHE", str(tmp_path))
     calls = []

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datasets
 import pytest
 
-from r1cli.errors import R1Error
-from r1cli.grpo_settings import validation_settings
+from r1cli.plumbing.errors import R1Error
+from r1cli.train.settings import validation_settings
 from r1cli.train.validation import carve_validation
 
 

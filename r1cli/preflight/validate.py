@@ -11,11 +11,10 @@ from, and how to fix it.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from typing import Any
 
-from r1cli.errors import R1Error, did_you_mean
+from r1cli.plumbing.console import world_size
+from r1cli.plumbing.errors import R1Error, did_you_mean
 from r1cli.recipe.provenance import HARDWARE_SOURCE, Recipe
 from r1cli.recipe.schema import TRAINER_SECTIONS
 from r1cli.recipe.stages import stage_name, trainer_section
@@ -30,13 +29,8 @@ def _require(condition: bool, recipe: Recipe, key: str, rule: str, hint: str | N
         raise R1Error(f"{_where(recipe, key)}: {rule}", hint=hint)
 
 
-def world_size() -> int:
-    """Processes in this launch (torchrun / accelerate set WORLD_SIZE)."""
-    return int(os.environ.get("WORLD_SIZE", "1") or 1)
-
-
 def _check_choices(recipe: Recipe) -> None:
-    from r1cli.models import ATTN_IMPLEMENTATIONS, DTYPES
+    from r1cli.models.loading import ATTN_IMPLEMENTATIONS, DTYPES
 
     for key, choices in (("model.dtype", DTYPES), ("model.attn_implementation", ATTN_IMPLEMENTATIONS)):
         value = recipe.get(key)
@@ -97,8 +91,8 @@ def _check_grpo_batch(recipe: Recipe) -> None:
 
 def _check_model(recipe: Recipe) -> None:
     """[model] choices, and the LoRA and quantization configs as models.py builds them."""
-    from r1cli.models import lora_config, quantization_config
-    from r1cli.tiny import TINY_MODEL_NAME, check_tiny_config
+    from r1cli.models.loading import lora_config, quantization_config
+    from r1cli.models.tiny import TINY_MODEL_NAME, check_tiny_config
 
     _check_choices(recipe)
     if recipe.get("model.name_or_path") == TINY_MODEL_NAME:
@@ -163,30 +157,9 @@ def _check_optional_packages(recipe: Recipe, section: str) -> None:
             )
 
 
-def _setting(cfg: dict[str, Any], key: str, default: Any, minimum: float) -> Any:
-    value = cfg.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
-        raise R1Error(
-            f"logging.{key} = {value!r}: must be >= {minimum} (a number; 0 turns it off)",
-            hint=f"the default is {default}",
-        )
-    return value
-
-
-def logging_settings(logging_cfg: dict[str, Any]) -> dict[str, Any]:
-    """The [logging] section checked and typed, with its defaults (the one place its rules live: the
-    training callbacks are built from it)."""
-    return {
-        "rich": bool(logging_cfg.get("rich", True)),
-        "trend_window": int(_setting(logging_cfg, "trend_window", 10, 0)),
-        "trend_threshold": float(_setting(logging_cfg, "trend_threshold", 0.10, 0)),
-        "examples_every": int(_setting(logging_cfg, "examples_every", 10, 0)),
-        "keep_checkpoint_every": int(_setting(logging_cfg, "keep_checkpoint_every", 0, 0)),
-        "completions_per_step": int(_setting(logging_cfg, "completions_per_step", 8, 0)),
-    }
-
-
 def _check_trainer(recipe: Recipe, section: str) -> None:
+    from r1cli.train.settings import logging_settings
+
     """The trainer section the stage trains with, and the [logging] its callbacks are built from."""
     key = f"{section}.learning_rate"
     _require(recipe.get(key) > 0, recipe, key, "learning rate must be positive")
@@ -225,14 +198,14 @@ def _check_text_data(recipe: Recipe) -> None:
 
 def _check_generation(recipe: Recipe) -> None:
     """The [generation] section, as the generation engine checks it."""
-    from r1cli.generation import generation_settings
+    from r1cli.generation.engine import generation_settings
 
     generation_settings(recipe.section("generation"))
 
 
 def _fit_precision(recipe: Recipe) -> None:
     """dtype auto -> bf16 where supported, fp32 on CPU; and tell trl, which defaults bf16=True."""
-    from r1cli.models import resolve_attn_implementation, resolve_dtype
+    from r1cli.models.loading import resolve_attn_implementation, resolve_dtype
 
     requested = recipe.get("model.dtype")
     dtype = resolve_dtype(recipe.tree["model"])
@@ -292,7 +265,7 @@ def _fit_device(recipe: Recipe) -> None:
 def _check_packing(recipe: Recipe) -> None:
     """Packing (and padding-free batches) is only correct where FlashAttention separates the documents;
     checked after the attention is fitted to this machine."""
-    from r1cli.models import FLASH_ATTENTION
+    from r1cli.models.loading import FLASH_ATTENTION
 
     attention = recipe.get("model.attn_implementation")
     for key in ("sft.packing", "sft.padding_free"):
@@ -307,7 +280,7 @@ def _check_packing(recipe: Recipe) -> None:
 
 def _check_grpo_extras(recipe: Recipe) -> None:
     """r1's additions to GRPO: [dynamic_sampling] and [validation], as train zero builds them."""
-    from r1cli.grpo_settings import dynamic_sampling_settings, validation_settings
+    from r1cli.train.settings import dynamic_sampling_settings, validation_settings
 
     names = list(recipe.get("rewards.functions"))
     dynamic_sampling_settings(recipe.section("dynamic_sampling"), names, world_size())

@@ -11,7 +11,7 @@ turns them into 0..N output rows (scored, filtered...). Rows are appended a batc
 and the prompts of the batch recorded as done in a progress journal next to the output, so a killed
 run loses at most the batch in flight and a rerun continues where it stopped, every (id, sample)
 written once. The settings that decide the rows live in the sidecar `OUT.jsonl.r1.json`
-(r1cli/rundir.py); a rerun with other settings is refused, `overwrite=True` starts over.
+(r1cli/plumbing/rundir.py); a rerun with other settings is refused, `overwrite=True` starts over.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from r1cli.console import note
 from r1cli.data.problems import Prompt, gold_of
-from r1cli.errors import R1Error
-from r1cli.jsonl import AppendWriter
+from r1cli.plumbing.console import note
+from r1cli.plumbing.errors import R1Error
+from r1cli.plumbing.jsonl import AppendWriter
 
 if TYPE_CHECKING:
     from r1cli.recipe.provenance import Recipe
@@ -267,7 +267,7 @@ def open_generator(
     recipe: Recipe, model: str | None = None, num_samples: int | None = None
 ) -> Generator | VllmGenerator:
     """A generator for `model` (default: the recipe's model) with the recipe's loading and [generation] settings."""
-    from r1cli.model_dirs import locate_model, open_model_for_recipe
+    from r1cli.models.folders import locate_model, open_model_for_recipe
 
     gen = generation_settings(recipe.section("generation"), num_samples)
     if gen["backend"] == "vllm":
@@ -424,8 +424,8 @@ def generate_jsonl(
     `settings` are the caller's own choices that decide the rows, recorded and compared like the
     generation settings. `generator` (an `open_generator` result) skips loading the model again.
     """
-    from r1cli.model_dirs import locate_model
-    from r1cli.rundir import claim_output_file, settings_path
+    from r1cli.models.folders import locate_model
+    from r1cli.plumbing.rundir import claim_output_file, settings_path
 
     out_path = Path(output).expanduser()
     gen = generation_settings(recipe.section("generation"), num_samples)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 from r1cli.recipe.provenance import Recipe
 from r1cli.recipe.schema import defaults
 
@@ -59,7 +59,7 @@ def changed_settings(recipe: Recipe, unused: tuple[str, ...] = ()) -> list[tuple
 
 def output_state(path: Path, kind: Any, *, resume: bool = False, overwrite: bool = False) -> str:
     """'new', 'resumed from checkpoint-N', 'replaced', or 'refused: why' for a stage's output, touching nothing."""
-    from r1cli.rundir import claim_output_dir
+    from r1cli.plumbing.rundir import claim_output_dir
     from r1cli.train.output import checkpoints
 
     try:
@@ -81,7 +81,7 @@ def _prompt_lengths(
 ) -> tuple[str | None, int | None, int | None]:
     """(the first prompt as the model sees it, its tokens, the longest prompt's tokens); `whole`: the
     conversations as trained on (SFT), not prompts opened for generation."""
-    from r1cli.generation import prompt_text
+    from r1cli.generation.engine import prompt_text
 
     def render(prompt: Any) -> str:
         if isinstance(prompt, str):
@@ -98,7 +98,7 @@ def _prompt_lengths(
 
 
 def _memory_lines(recipe: Recipe, section: str) -> list[str]:
-    from r1cli.memory import GIB, estimate_memory
+    from r1cli.models.memory import GIB, estimate_memory
 
     estimate = estimate_memory(recipe, section)
     lines = [f"{name}: {size / GIB:.2f} GiB ({note})" for name, size, note in estimate.rows]
@@ -118,10 +118,10 @@ def _steps(config: Any, rows: int, per_step: int) -> int:
 
 def plan_training(recipe: Recipe, stage: str, *, resume: bool = False) -> Plan:
     """r1 train zero|sft --dry-run: tokenizer and data loaded, no weights, nothing written."""
-    from r1cli.models import load_tokenizer
+    from r1cli.models.loading import load_tokenizer
+    from r1cli.plumbing.console import world_size
     from r1cli.recipe.trl_config import build_trainer_config
     from r1cli.train.output import TRAINING_RUN
-    from r1cli.validate import world_size
 
     section = "grpo" if stage == "zero" else "sft"
     config = build_trainer_config(recipe, section)
@@ -169,9 +169,9 @@ def plan_generation(
 ) -> Plan:
     """r1 sample reject --dry-run (and the generating part of others): the problems, one prompt, the samples."""
     from r1cli.data.problems import read_problems
-    from r1cli.jsonl import check_output_path
-    from r1cli.model_dirs import locate_model, tokenizer_source
-    from r1cli.models import open_tokenizer
+    from r1cli.models.folders import locate_model, tokenizer_source
+    from r1cli.models.loading import open_tokenizer
+    from r1cli.plumbing.jsonl import check_output_path
 
     name = model or recipe.get("model.name_or_path")
     tokenizer = open_tokenizer(tokenizer_source(*locate_model(name, recipe.section("tiny"))))
@@ -222,7 +222,7 @@ def plan_pipeline(recipe: Recipe, output_dir: Path, until: str | None = None) ->
     """r1 pipeline run --dry-run: every stage's checks, the data it prepares, its stages (up to `until`),
     the folder's state."""
     from r1cli.data import prepare
-    from r1cli.models import load_tokenizer
+    from r1cli.models.loading import load_tokenizer
     from r1cli.pipeline.run import PIPELINE_RUN, STAGES_DIR
     from r1cli.pipeline.settings import (
         PIPELINE_SECTIONS,
@@ -231,8 +231,8 @@ def plan_pipeline(recipe: Recipe, output_dir: Path, until: str | None = None) ->
         pipeline_recipe,
         stages_run,
     )
-    from r1cli.rundir import check_resume_recipe
-    from r1cli.validate import validate_recipe
+    from r1cli.preflight.validate import validate_recipe
+    from r1cli.recipe.saved import check_resume_recipe
 
     check_pipeline_settings(recipe)
     stages_run(recipe.section("pipeline"), until)

@@ -24,10 +24,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from r1cli.console import note
-from r1cli.errors import R1Error
-from r1cli.files import atomic_write_text
-from r1cli.model_dirs import locate_model
+from r1cli.models.folders import locate_model
+from r1cli.plumbing.console import note
+from r1cli.plumbing.errors import R1Error
+from r1cli.plumbing.files import atomic_write_text
 
 PROMPT_FILE = "r1_prompt.json"
 # The recipe key each recorded field sets.

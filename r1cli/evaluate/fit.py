@@ -2,7 +2,7 @@
 template, with max_new_tokens left for the answer) are counted per benchmark, and skipped or truncated
 (`--long-prompts`), before any weights load.
 
-A benchmark here is r1cli.evaluate.Benchmark (its `prompts`, `name` and `too_long`), read duck-typed so
+A benchmark here is r1cli.evaluate.run.Benchmark (its `prompts`, `name` and `too_long`), read duck-typed so
 this module stays below evaluate.py.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from r1cli.console import note
-from r1cli.errors import R1Error
+from r1cli.plumbing.console import note
+from r1cli.plumbing.errors import R1Error
 
 if TYPE_CHECKING:
     from r1cli.recipe.provenance import Recipe
@@ -21,7 +21,7 @@ LONG_PROMPTS = ("skip", "truncate")
 
 
 def _token_count(tokenizer: Any, messages: list[dict[str, str]]) -> int:
-    from r1cli.generation import prompt_text
+    from r1cli.generation.engine import prompt_text
 
     return len(tokenizer(prompt_text(tokenizer, messages), add_special_tokens=False, verbose=False).input_ids)
 
@@ -64,8 +64,8 @@ def model_room(model: str, recipe: Recipe, max_new_tokens: int) -> tuple[Any, in
     None when the model does not say how many positions it has."""
     from transformers import AutoConfig
 
-    from r1cli.model_dirs import locate_model, tokenizer_source
-    from r1cli.models import loading_errors, open_tokenizer
+    from r1cli.models.folders import locate_model, tokenizer_source
+    from r1cli.models.loading import loading_errors, open_tokenizer
 
     kind, source, path = locate_model(model, recipe.section("tiny"), quiet=True)
     trust = bool(recipe.get("model.trust_remote_code"))

@@ -1,4 +1,5 @@
-"""Talk on stderr once per launch: `note()` for `r1: note:` lines, `is_main_process()` for the rest.
+"""Talk on stderr once per launch: `note()` for `r1: note:` lines, `is_main_process()` for the rest;
+`world_size()`: how many processes the launch has.
 
 Under torchrun every process runs the same command; only the main one (RANK 0) speaks, so a note
 appears once, not once per GPU.
@@ -13,6 +14,11 @@ import sys
 def is_main_process() -> bool:
     """Whether this is the main process of the launch (RANK 0, or no launcher at all)."""
     return int(os.environ.get("RANK", "0") or 0) == 0
+
+
+def world_size() -> int:
+    """Processes in this launch (torchrun / accelerate set WORLD_SIZE)."""
+    return int(os.environ.get("WORLD_SIZE", "1") or 1)
 
 
 _SAID: set[str] = set()

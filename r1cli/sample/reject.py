@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from r1cli.errors import R1Error
-from r1cli.jsonl import json_lines
+from r1cli.plumbing.errors import R1Error
+from r1cli.plumbing.jsonl import json_lines
 
 if TYPE_CHECKING:
     from r1cli.recipe.provenance import Recipe
@@ -264,7 +264,7 @@ def run_reject(
 ) -> RejectResult:
     """K samples per problem of the recipe's data.dataset, scored; the best accepted (or all) written."""
     from r1cli.data.problems import read_problems
-    from r1cli.generation import generate_jsonl
+    from r1cli.generation.engine import generate_jsonl
     from r1cli.rewards.custom import row_arguments, source_digests
     from r1cli.rewards.registry import check_user_rewards
 
@@ -326,7 +326,7 @@ def _mix_digest(rows: list[dict[str, Any]]) -> str | None:
 
 def _append_mix(output: Path, rows: list[dict[str, Any]]) -> int:
     """Append the --mix rows after the generated ones (once: a rerun finds them and skips them)."""
-    from r1cli.jsonl import AppendWriter
+    from r1cli.plumbing.jsonl import AppendWriter
 
     with AppendWriter(output, key=lambda row: (row.get("id"), row.get("sample"))) as writer:
         return writer.append(rows)

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from r1cli.errors import R1Error
-from r1cli.files import atomic_write_text
-from r1cli.model_dirs import adapter_base, locate_model, stored_dtype
-from r1cli.prompting import record_prompt, recorded_prompt
-from r1cli.rundir import OutputKind, claim_output_dir, saved_recipe, staged_dir
+from r1cli.models.folders import adapter_base, locate_model, stored_dtype
+from r1cli.models.prompting import record_prompt, recorded_prompt
+from r1cli.plumbing.errors import R1Error
+from r1cli.plumbing.files import atomic_write_text
+from r1cli.plumbing.rundir import OutputKind, claim_output_dir, staged_dir
+from r1cli.recipe.saved import saved_recipe
 
 MERGE_RECORD = "r1_merged.json"
 MERGED = OutputKind("r1 model merge", "an earlier merged model", (MERGE_RECORD,), replaceable=True)
@@ -68,7 +69,7 @@ def merge_adapter(adapter: str | Path, output_dir: str | Path, *, overwrite: boo
     quantized = bool(trained_with.get("quantization", {}).get("load_in_4bit"))
     model_cfg = trained_with.get("model", {})
 
-    from r1cli.model_dirs import open_model
+    from r1cli.models.folders import open_model
 
     model, tokenizer = open_model(
         path,

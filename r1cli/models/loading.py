@@ -2,8 +2,8 @@
 
 `model_init_kwargs(recipe.tree)` is what TRL's `model_init_kwargs` takes; `load_model`/`load_tokenizer` load the
 recipe's model here; `open_tokenizer` is the one tokenizer loader (a path, a hub id or "r1-tiny").
-Opening what a stage saved (a full model or a LoRA adapter) for generation is r1cli/model_dirs.py.
-The reserved name "r1-tiny" is the locally built tiny model (see r1cli/tiny.py), so everything runs offline.
+Opening what a stage saved (a full model or a LoRA adapter) for generation is r1cli/models/folders.py.
+The reserved name "r1-tiny" is the locally built tiny model (see r1cli/models/tiny.py), so everything runs offline.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import torch
 
-from r1cli.errors import R1Error, did_you_mean
-from r1cli.paths import looks_local
-from r1cli.tiny import TINY_MODEL_NAME, tiny_model_path
+from r1cli.models.tiny import TINY_MODEL_NAME, tiny_model_path
+from r1cli.plumbing.errors import R1Error, did_you_mean
+from r1cli.plumbing.paths import looks_local
 
 DTYPES = ("auto", "bfloat16", "float16", "float32")
 ATTN_IMPLEMENTATIONS = ("auto", "eager", "sdpa", "flash_attention_2", "flash_attention_3", "flex_attention")
@@ -49,7 +49,7 @@ def resolve_dtype(model_cfg: dict[str, Any]) -> str:
         )
     if dtype != "auto":
         return dtype
-    import torch  # here, not at the top: r1cli.prompting reads model folders without torch
+    import torch  # here, not at the top: r1cli.models.prompting reads model folders without torch
 
     if torch.cuda.is_available():
         return "bfloat16" if torch.cuda.is_bf16_supported() else "float16"

@@ -15,8 +15,8 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from r1cli.errors import R1Error
-from r1cli.files import atomic_write_text
+from r1cli.plumbing.errors import R1Error
+from r1cli.plumbing.files import atomic_write_text
 
 _TYPE_NAMES = {list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
 
@@ -71,7 +71,7 @@ def check_output_path(output: Path) -> Path:
 
 
 def atomic_write(rows: Iterable[dict[str, Any]], output: Path) -> None:
-    """Write rows to `output` all or nothing (r1cli/files.py): a row that fails to serialize, a full disk
+    """Write rows to `output` all or nothing (r1cli/plumbing/files.py): a row that fails to serialize, a full disk
     or a kill half-way leaves an existing `output` as it was."""
     check_output_path(output)
     atomic_write_text(output, "".join(dumps(row) for row in rows))

@@ -92,7 +92,7 @@ def _hf_cache() -> str:
 def environment_facts() -> dict[str, Any]:
     """Everything `r1 env` reports, as a JSON-ready dict."""
     from r1cli import __version__
-    from r1cli.tiny import cache_dir
+    from r1cli.models.tiny import cache_dir
 
     build, gpus = _torch_facts()
     total, available = _memory_gib()

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 
 
 @contextmanager

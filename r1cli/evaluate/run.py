@@ -7,7 +7,7 @@
 Problems are read and turned into prompts as `r1 data prepare` builds them (`read_problems`; a
 `r1 data prepare` folder gives its test split). Each model generates through the batched, resumable
 generation engine; each sample is judged by the recipe's accuracy reward (same verifier, same
-timeouts as training) and format reward as it is written; `r1cli.eval_metrics` turns the judged
+timeouts as training) and format reward as it is written; `r1cli.evaluate.metrics` turns the judged
 samples into pass@1 (avg@n), maj@n, pass@k, format rate, completion length and truncation rate.
 """
 
@@ -24,16 +24,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from r1cli.console import note
-from r1cli.errors import R1Error, did_you_mean
-from r1cli.eval_fit import fit_to_model
-from r1cli.eval_metrics import JudgedSample, aggregate
-from r1cli.jsonl import json_lines
+from r1cli.evaluate.fit import fit_to_model
+from r1cli.evaluate.metrics import JudgedSample, aggregate
+from r1cli.plumbing.console import note
+from r1cli.plumbing.errors import R1Error, did_you_mean
+from r1cli.plumbing.jsonl import json_lines
 from r1cli.rewards.answers import extract_model_answer
 
 if TYPE_CHECKING:
     from r1cli.data.problems import Prompt
-    from r1cli.generation import Sample
+    from r1cli.generation.engine import Sample
     from r1cli.recipe.provenance import Recipe
 
 # Sampling presets whose numbers compare with published ones.
@@ -272,7 +272,7 @@ def _slug(text: str) -> str:
 
 def generations_file(workdir: Path, model: str, benchmark: Benchmark, settings: Mapping[str, Any]) -> Path:
     """Where the engine keeps one model's samples on one benchmark: a rerun with the same settings resumes it."""
-    from r1cli.generation import model_label, prompts_digest
+    from r1cli.generation.engine import model_label, prompts_digest
 
     # The prompts as rendered for this model (its recorded system prompt) are part of what a file holds.
     what = [model_label(model), benchmark.source, prompts_digest(benchmark.prompts), dict(settings)]
@@ -296,7 +296,7 @@ def evaluate_model(
     so a rerun with the same `workdir` and settings continues where a killed run stopped.
     `generator` (from `open_generator`) avoids loading the model once per benchmark.
     """
-    from r1cli.generation import generate_jsonl, open_generator
+    from r1cli.generation.engine import generate_jsonl, open_generator
     from r1cli.rewards.registry import verifier_settings
 
     settings = settings or EvalSettings.from_preset("greedy")
@@ -352,12 +352,12 @@ def evaluate(
     """Every model on every benchmark (`sources`, see load_benchmark); each model is loaded once.
 
     `runs` pairs each model with its recipe: the prompts are built with each one's own [data] (a trained
-    folder's recorded system prompt, r1cli.prompting), so every model is asked as it was trained.
+    folder's recorded system prompt, r1cli.models.prompting), so every model is asked as it was trained.
     Prompts that leave no room for max_new_tokens in a model's positions are counted per benchmark and
     skipped, or cut to fit with long_prompts="truncate", before any model loads.
     """
-    from r1cli.generation import open_generator
-    from r1cli.model_dirs import locate_model
+    from r1cli.generation.engine import open_generator
+    from r1cli.models.folders import locate_model
 
     for model, recipe in runs:  # a bad MODEL fails before any loading
         locate_model(model, recipe.section("tiny"))
@@ -396,7 +396,7 @@ class _OnFirstUse:
 
     def render(self, messages: list[dict[str, str]]) -> str | None:
         """The prompt text the model continued (None before loading, or for a backend without a tokenizer)."""
-        from r1cli.generation import prompt_text
+        from r1cli.generation.engine import prompt_text
 
         tokenizer = getattr(self._generator, "tokenizer", None)
         return prompt_text(tokenizer, messages) if tokenizer is not None else None

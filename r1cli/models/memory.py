@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 from r1cli.recipe.provenance import Recipe
 
 GIB = 1024**3
@@ -40,7 +40,7 @@ def _meta_model(recipe: Recipe):
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM
 
-    from r1cli.models import resolve_model_path
+    from r1cli.models.loading import resolve_model_path
 
     path = resolve_model_path(recipe.section("model"), recipe.section("tiny"))
     trust = bool(recipe.get("model.trust_remote_code"))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from r1cli.jsonl import json_lines
+from r1cli.plumbing.jsonl import json_lines
 from r1cli.train.completions_log import COMPLETIONS_FILE, spread
 
 RISE = 0.1

@@ -23,9 +23,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
+from r1cli.plumbing.rundir import OutputKind, claim_output_dir, staged_dir
 from r1cli.recipe.schema import defaults
-from r1cli.rundir import OutputKind, claim_output_dir, staged_dir
 
 TINY_MODEL_NAME = "r1-tiny"
 # Bump when the corpus, tokenizer or model construction changes: cached builds are keyed by it.

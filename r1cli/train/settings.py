@@ -1,4 +1,5 @@
-"""r1's own GRPO settings, checked: `[dynamic_sampling]` and `[validation]` (the one place their rules live).
+"""r1's own training settings, checked: `[dynamic_sampling]`, `[validation]` and `[logging]` (the one place
+their rules live).
 
     sampling = dynamic_sampling_settings(recipe.section("dynamic_sampling"), reward_names, processes)
     validation = validation_settings(recipe.section("validation"))
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from r1cli.errors import R1Error
+from r1cli.plumbing.errors import R1Error
 
 TOTAL = "total"  # filter on the weighted sum of the rewards, as trl's advantages see it
 
@@ -83,3 +84,26 @@ def validation_settings(section: dict[str, Any]) -> ValidationSettings:
     if not isinstance(keep_best, bool):
         raise R1Error(f"validation.keep_best must be true or false, got {keep_best!r}")
     return ValidationSettings(keep_best=keep_best, **values)
+
+
+def _setting(cfg: dict[str, Any], key: str, default: Any, minimum: float) -> Any:
+    value = cfg.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
+        raise R1Error(
+            f"logging.{key} = {value!r}: must be >= {minimum} (a number; 0 turns it off)",
+            hint=f"the default is {default}",
+        )
+    return value
+
+
+def logging_settings(logging_cfg: dict[str, Any]) -> dict[str, Any]:
+    """The [logging] section checked and typed, with its defaults (the one place its rules live: the
+    training callbacks are built from it)."""
+    return {
+        "rich": bool(logging_cfg.get("rich", True)),
+        "trend_window": int(_setting(logging_cfg, "trend_window", 10, 0)),
+        "trend_threshold": float(_setting(logging_cfg, "trend_threshold", 0.10, 0)),
+        "examples_every": int(_setting(logging_cfg, "examples_every", 10, 0)),
+        "keep_checkpoint_every": int(_setting(logging_cfg, "keep_checkpoint_every", 0, 0)),
+        "completions_per_step": int(_setting(logging_cfg, "completions_per_step", 8, 0)),
+    }

@@ -8,7 +8,7 @@ Reads `<run>/metrics.jsonl` (what the training callbacks append each logging ste
 `r1/`). Works on a run that is still going: a torn last line (a write in flight) is left out. Every
 plot shows the raw logged points and a moving average over them; only metrics the run logged get a
 plot. Several runs give one set of plots with a line per run, in the `output` folder.
-Several runs of one configuration (seeds) drawn as a band: r1cli.report_bands.
+Several runs of one configuration (seeds) drawn as a band: r1cli.report.bands.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from r1cli.errors import R1Error
-from r1cli.files import atomic_path, atomic_write_text
-from r1cli.jsonl import json_lines
-from r1cli.report_samples import read_samples, rises_of, sample_lines
+from r1cli.plumbing.errors import R1Error
+from r1cli.plumbing.files import atomic_path, atomic_write_text
+from r1cli.plumbing.jsonl import json_lines
+from r1cli.report.samples import read_samples, rises_of, sample_lines
 
 METRICS_FILE = "metrics.jsonl"  # written by r1cli.train.callbacks
 REPORT_FILE = "report.md"

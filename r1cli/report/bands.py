@@ -20,9 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from r1cli.errors import R1Error
-from r1cli.files import atomic_write_text
-from r1cli.report import (
+from r1cli.plumbing.errors import R1Error
+from r1cli.plumbing.files import atomic_write_text
+from r1cli.report.summary import (
     METRICS_FILE,
     PLOTS_DIR,
     REPORT_FILE,

@@ -7,7 +7,7 @@
 An adapter folder (adapter_config.json + adapter_model.safetensors) is loaded on the base model it
 names and merged into it (unless quantized); its own tokenizer is used when it saved one. A folder
 that is not a model, or holds only pickled weights, is a one-line R1Error. Loading a model for
-*training* per recipe (LoRA, k-bit preparation) is r1cli/models.py.
+*training* per recipe (LoRA, k-bit preparation) is r1cli/models/loading.py.
 """
 
 from __future__ import annotations
@@ -17,9 +17,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from r1cli.console import note
-from r1cli.errors import R1Error
-from r1cli.models import (
+from r1cli.models.loading import (
     loading_errors,
     open_tokenizer,
     quantization_config,
@@ -27,9 +25,11 @@ from r1cli.models import (
     resolve_attn_implementation,
     resolve_dtype,
 )
-from r1cli.paths import looks_local
-from r1cli.rundir import DISTILL_STUDENT, PIPELINE_SUMMARY
-from r1cli.tiny import THINK_TAGS, TINY_MODEL_NAME, tiny_cache_key, tiny_model_path
+from r1cli.models.tiny import THINK_TAGS, TINY_MODEL_NAME, tiny_cache_key, tiny_model_path
+from r1cli.plumbing.console import note
+from r1cli.plumbing.errors import R1Error
+from r1cli.plumbing.paths import looks_local
+from r1cli.plumbing.rundir import DISTILL_STUDENT, PIPELINE_SUMMARY
 
 SAFETENSORS_FILES = ("model.safetensors", "model.safetensors.index.json")
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json")

@@ -1,0 +1,1 @@
+"""`r1 sample reject`: rejection sampling (the seed's "Rejection Sampling")."""
