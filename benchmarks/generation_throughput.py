@@ -24,7 +24,8 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from r1cli.data.problems import Prompt
-from r1cli.generation.engine import generate_jsonl, open_generator, prompt_text
+from r1cli.generation.backends import open_generator, prompt_text
+from r1cli.generation.engine import generate_jsonl
 from r1cli.recipe import load_recipe
 
 GSM8K = Path(__file__).resolve().parents[2] / "shared" / "data" / "gsm8k" / "test.jsonl"

@@ -115,8 +115,7 @@ def _model_path(name: str, recipe: Recipe) -> Path | None:
 
 
 def _check_same_tokenizer(teacher_recipe: Recipe, teacher: str, student: Recipe) -> None:
-    from r1cli.models.loading import load_tokenizer
-    from r1cli.train.sft import model_settings
+    from r1cli.models.loading import load_tokenizer, model_settings
 
     teacher_tok = load_tokenizer(model_settings(copy_with_model(teacher_recipe, teacher)))
     student_tok = load_tokenizer(model_settings(student))
@@ -251,12 +250,12 @@ def _train_on_logits(recipe: Recipe, teacher: str, student: Recipe, train_split:
 
     from r1cli.data.prepare import quiet_datasets
     from r1cli.models.folders import open_model_for_recipe
-    from r1cli.models.loading import load_tokenizer, lora_config
+    from r1cli.models.loading import load_tokenizer, lora_config, model_settings
     from r1cli.models.prompting import system_prompt_of_dataset
     from r1cli.recipe.trl_config import build_trainer_config
     from r1cli.train.callbacks import quiet_libraries, quiet_trainer_output, trainer_callbacks
     from r1cli.train.output import start_run, train_and_save
-    from r1cli.train.sft import load_start_model, model_settings
+    from r1cli.train.sft import load_start_model
 
     out = Path(student.get("distill.output_dir"))
     if _check_student(student, out, LOGITS_TRAINED):
@@ -289,7 +288,8 @@ def _train_on_logits(recipe: Recipe, teacher: str, student: Recipe, train_split:
 
 
 def _score(role: str, model: str, recipe: Recipe, prompts: list[Any], workdir: Path) -> ModelScore:
-    from r1cli.evaluate.run import Benchmark, EvalSettings, evaluate_model
+    from r1cli.evaluate.benchmarks import Benchmark
+    from r1cli.evaluate.run import EvalSettings, evaluate_model
     from r1cli.models.folders import model_info
 
     benchmark = Benchmark("held-out", "held-out split", prompts)

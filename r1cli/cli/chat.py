@@ -92,6 +92,7 @@ def chat(
 
     from r1cli.chat import ChatSession, ChatSettings, ask, run_repl
     from r1cli.models.folders import locate_model, open_model_for_recipe
+    from r1cli.models.loading import model_settings
     from r1cli.recipe.overrides import split_positionals
     from r1cli.train.callbacks import quiet_libraries
 
@@ -124,7 +125,7 @@ def chat(
     )
     question = _question(prompt)
     quiet_libraries()  # no "Loading weights" bar, no library deprecation noise: -p output stays clean
-    loading = {name: resolved.section(name) for name in ("model", "quantization", "tiny")}
+    loading = model_settings(resolved)
     locate_model(model, loading["tiny"])  # a bad MODEL fails here, in one line, before any loading
     model_obj, tokenizer = open_model_for_recipe(loading, model)
     session = ChatSession(model_obj, tokenizer, settings)

@@ -81,7 +81,7 @@ def _prompt_lengths(
 ) -> tuple[str | None, int | None, int | None]:
     """(the first prompt as the model sees it, its tokens, the longest prompt's tokens); `whole`: the
     conversations as trained on (SFT), not prompts opened for generation."""
-    from r1cli.generation.engine import prompt_text
+    from r1cli.generation.backends import prompt_text
 
     def render(prompt: Any) -> str:
         if isinstance(prompt, str):
@@ -146,7 +146,7 @@ def plan_training(recipe: Recipe, stage: str, *, resume: bool = False) -> Plan:
         ]
     else:
         from r1cli.data.store import load_sft_dataset
-        from r1cli.train.sft import model_settings
+        from r1cli.models.loading import model_settings
 
         tokenizer = load_tokenizer(model_settings(recipe))
         dataset = load_sft_dataset(recipe.section("data"))
@@ -223,7 +223,6 @@ def plan_pipeline(recipe: Recipe, output_dir: Path, until: str | None = None) ->
     the folder's state."""
     from r1cli.data import prepare
     from r1cli.models.loading import load_tokenizer
-    from r1cli.pipeline.run import PIPELINE_RUN, STAGES_DIR
     from r1cli.pipeline.settings import (
         PIPELINE_SECTIONS,
         STAGES,
@@ -231,6 +230,7 @@ def plan_pipeline(recipe: Recipe, output_dir: Path, until: str | None = None) ->
         pipeline_recipe,
         stages_run,
     )
+    from r1cli.pipeline.summary import PIPELINE_RUN, STAGES_DIR
     from r1cli.preflight.validate import validate_recipe
     from r1cli.recipe.saved import check_resume_recipe
 

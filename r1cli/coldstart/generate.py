@@ -39,7 +39,7 @@ from r1cli.plumbing.errors import R1Error
 
 if TYPE_CHECKING:
     from r1cli.data.problems import Prompt
-    from r1cli.generation.engine import Sample
+    from r1cli.generation.backends import Sample
     from r1cli.recipe.provenance import Recipe
 
 GENERATING_METHODS = ("fewshot", "direct")
@@ -88,7 +88,7 @@ def run_coldstart(
 ) -> ColdstartResult:
     """Few-shot (`fewshot`) or direct (`direct`) prompting over the recipe's data.dataset problems.
 
-    `generator` (an `r1cli.generation.engine.open_generator` result) reuses a loaded model.
+    `generator` (an `r1cli.generation.backends.open_generator` result) reuses a loaded model.
     """
     from r1cli.data.problems import Prompt, read_problems
     from r1cli.generation.engine import generate_jsonl

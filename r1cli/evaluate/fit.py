@@ -21,7 +21,7 @@ LONG_PROMPTS = ("skip", "truncate")
 
 
 def _token_count(tokenizer: Any, messages: list[dict[str, str]]) -> int:
-    from r1cli.generation.engine import prompt_text
+    from r1cli.generation.backends import prompt_text
 
     return len(tokenizer(prompt_text(tokenizer, messages), add_special_tokens=False, verbose=False).input_ids)
 

@@ -24,16 +24,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from r1cli.evaluate.benchmarks import Benchmark, benchmark_data_settings, load_benchmark
 from r1cli.evaluate.fit import fit_to_model
 from r1cli.evaluate.metrics import JudgedSample, aggregate
-from r1cli.plumbing.console import note
 from r1cli.plumbing.errors import R1Error, did_you_mean
 from r1cli.plumbing.jsonl import json_lines
 from r1cli.rewards.answers import extract_model_answer
 
 if TYPE_CHECKING:
     from r1cli.data.problems import Prompt
-    from r1cli.generation.engine import Sample
+    from r1cli.generation.backends import Sample
     from r1cli.recipe.provenance import Recipe
 
 # Sampling presets whose numbers compare with published ones.
@@ -41,7 +41,6 @@ PRESETS: dict[str, dict[str, float | int]] = {
     "greedy": {"temperature": 0.0, "top_p": 1.0, "samples": 1},  # Qwen2.5-Math: greedy pass@1
     "r1": {"temperature": 0.6, "top_p": 0.95, "samples": 4},  # DeepSeek-R1 / open-r1: avg@n
 }
-_GENERIC_STEMS = {"test", "train", "validation", "valid", "dev", "data", "eval"}
 # What `r1 eval` does with a prompt that leaves no room for max_new_tokens in the model's positions.
 
 
@@ -99,66 +98,6 @@ class EvalSettings:
         ):
             changed.set(f"generation.{key}", value, source)
         return changed
-
-
-# ---- problems -----------------------------------------------------------------------------------
-
-
-@dataclass
-class Benchmark:
-    """Held-out problems with gold answers, as prompts (`Prompt.row` holds `answer` and `solution`)."""
-
-    name: str
-    source: str
-    prompts: list[Prompt]
-    dropped: int = 0  # rows without a gold answer
-    too_long: int = 0  # prompts that did not fit the model's positions (skipped or truncated)
-
-
-def benchmark_name(source: str | Path) -> str:
-    """How a benchmark is named in tables: the file's stem, with its folder when the stem says nothing.
-
-    >>> benchmark_name("../shared/data/math/aime24.jsonl"), benchmark_name("../shared/data/gsm8k/test.jsonl")
-    ('aime24', 'gsm8k/test')
-    """
-    path = Path(source)
-    stem = path.stem if path.suffix else path.name
-    return f"{path.parent.name}/{stem}" if stem.lower() in _GENERIC_STEMS and path.parent.name else stem
-
-
-def _data_settings(recipe: Recipe, source: str | Path) -> dict[str, Any]:
-    """The [data] a model is asked with on `source`: a prepared folder's own system prompt where neither
-    the user nor the model's folder set one."""
-    from r1cli.data.store import adopt_prepared_prompt
-
-    return adopt_prepared_prompt(copy.deepcopy(recipe), source).section("data")
-
-
-def load_benchmark(source: str | Path, data_cfg: Mapping[str, Any], limit: int | None = None) -> Benchmark:
-    """Problems with gold answers from a data file (all rows) or a `r1 data prepare` folder (its test split).
-
-    `data_cfg` is the recipe's [data] section (`system_prompt`, `problem_column`, `answer_column`);
-    `limit` keeps the first problems only.
-    """
-    from r1cli.data.problems import gold_of, read_problems
-    from r1cli.data.store import is_saved_dataset_dict
-
-    where = str(source)
-    prepared = is_saved_dataset_dict(where)
-    prompts = read_problems(where, data_cfg, split="test")
-    golden = [p for p in prompts if len(gold_of(p.row)) == 2]  # a normalized answer and its solution text
-    if not golden:
-        columns = [c for c in prompts[0].row if c != "problem" or "question" not in prompts[0].row]
-        raise R1Error(
-            f"no row of {where} has a gold answer (columns: {', '.join(columns)})",
-            hint="the gold goes in `answer` or `solution` (GSM8K `#### 18`, `\\boxed{18}`, `18`), "
-            "or name its column with --data.answer_column NAME",
-        )
-    if len(golden) < len(prompts):
-        note(f"{where}: {len(prompts) - len(golden)} of {len(prompts)} rows have no gold answer: left out")
-    name = f"{Path(where).name}/test" if prepared else benchmark_name(where)
-    kept = golden[:limit] if limit else golden
-    return Benchmark(name, where, kept, dropped=len(prompts) - len(golden))
 
 
 # ---- verdicts -----------------------------------------------------------------------------------
@@ -296,7 +235,8 @@ def evaluate_model(
     so a rerun with the same `workdir` and settings continues where a killed run stopped.
     `generator` (from `open_generator`) avoids loading the model once per benchmark.
     """
-    from r1cli.generation.engine import generate_jsonl, open_generator
+    from r1cli.generation.backends import open_generator
+    from r1cli.generation.engine import generate_jsonl
     from r1cli.rewards.registry import verifier_settings
 
     settings = settings or EvalSettings.from_preset("greedy")
@@ -356,13 +296,17 @@ def evaluate(
     Prompts that leave no room for max_new_tokens in a model's positions are counted per benchmark and
     skipped, or cut to fit with long_prompts="truncate", before any model loads.
     """
-    from r1cli.generation.engine import open_generator
+    from r1cli.generation.backends import open_generator
     from r1cli.models.folders import locate_model
 
     for model, recipe in runs:  # a bad MODEL fails before any loading
         locate_model(model, recipe.section("tiny"))
     prompted = [
-        (model, recipe, [load_benchmark(source, _data_settings(recipe, source), limit) for source in sources])
+        (
+            model,
+            recipe,
+            [load_benchmark(source, benchmark_data_settings(recipe, source), limit) for source in sources],
+        )
         for model, recipe in runs
     ]  # every benchmark read (and refused if bad) before any model loads
     prompted = [
@@ -396,7 +340,7 @@ class _OnFirstUse:
 
     def render(self, messages: list[dict[str, str]]) -> str | None:
         """The prompt text the model continued (None before loading, or for a backend without a tokenizer)."""
-        from r1cli.generation.engine import prompt_text
+        from r1cli.generation.backends import prompt_text
 
         tokenizer = getattr(self._generator, "tokenizer", None)
         return prompt_text(tokenizer, messages) if tokenizer is not None else None
@@ -421,7 +365,7 @@ def evaluate_problems(
     from r1cli.data.problems import gold_of
 
     if isinstance(problems, str | Path):
-        benchmark = load_benchmark(problems, _data_settings(recipe, problems), limit)
+        benchmark = load_benchmark(problems, benchmark_data_settings(recipe, problems), limit)
     else:
         golden = [p for p in problems if len(gold_of(p.row)) == 2]
         if not golden:

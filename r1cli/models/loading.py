@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import torch
 
+    from r1cli.recipe.provenance import Recipe
+
 from r1cli.models.tiny import TINY_MODEL_NAME, tiny_model_path
 from r1cli.plumbing.errors import R1Error, did_you_mean
 from r1cli.plumbing.paths import looks_local
@@ -303,3 +305,11 @@ def lora_config(recipe_data: dict[str, Any]):
         "target_modules": targets,
     }
     return LoraConfig(**{LORA_FIELDS[key]: value for key, value in settings.items()}, task_type="CAUSAL_LM")
+
+
+MODEL_SECTIONS = ("model", "tiny", "quantization", "lora")
+
+
+def model_settings(recipe: Recipe) -> dict[str, Any]:
+    """The [model], [tiny], [quantization] and [lora] sections: what loading a model needs of a recipe."""
+    return {name: recipe.section(name) for name in MODEL_SECTIONS}

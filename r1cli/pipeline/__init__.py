@@ -26,8 +26,9 @@ The `[pipeline]` section holds what differs between the stages (steps, learning 
 rest comes from the recipe's own sections ([sft], [grpo], [generation], [rewards], [data], [tiny]).
 """
 
-from r1cli.pipeline.run import Pipeline, PipelineResult, StageRecord, run_pipeline
+from r1cli.pipeline.run import Pipeline, run_pipeline
 from r1cli.pipeline.settings import STAGES, check_pipeline_settings, pipeline_recipe, stage_recipe
+from r1cli.pipeline.summary import PipelineResult, StageRecord
 
 __all__ = [
     "STAGES",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,55 +16,12 @@ from r1cli.pipeline.settings import (
     stage_recipe,
     stages_run,
 )
+from r1cli.pipeline.summary import PIPELINE_RUN, STAGES_DIR, SUMMARY_FILE, PipelineResult, StageRecord
 from r1cli.plumbing.errors import R1Error
 from r1cli.plumbing.files import atomic_write_text
-from r1cli.plumbing.rundir import PIPELINE_SUMMARY, OutputKind
 
 if TYPE_CHECKING:
     from r1cli.recipe.provenance import Recipe
-
-SUMMARY_FILE = PIPELINE_SUMMARY  # model_dirs reads it too: a pipeline folder stands for its final model
-SUMMARY_KEYS = ("name", "model_dir", "accuracy", "format_rate", "seconds")
-STAGES_DIR = "stages"
-PIPELINE_RUN = OutputKind(
-    command="r1 pipeline run",
-    holds="a pipeline run",
-    markers=(SUMMARY_FILE, STAGES_DIR, "recipe.toml"),
-    resumable=True,
-    option="--output-dir",
-)
-
-
-@dataclass
-class StageRecord:
-    """One stage in summary.json: where its model is, its held-out accuracy and format rate, its wall time."""
-
-    name: str
-    model_dir: str | None
-    accuracy: float | None = None
-    format_rate: float | None = None
-    seconds: float = 0.0
-    details: dict[str, Any] = field(default_factory=dict)
-    reused: bool = False  # finished by an earlier run (not saved)
-
-    def summary_entry(self) -> dict[str, Any]:
-        """The stage's entry in summary.json: exactly these five keys."""
-        return {key: getattr(self, key) for key in SUMMARY_KEYS}
-
-    def to_dict(self) -> dict[str, Any]:
-        """What DIR/stages/<name>.json keeps: the summary entry and the stage's details (row counts, ...)."""
-        return {**self.summary_entry(), "details": self.details}
-
-
-@dataclass
-class PipelineResult:
-    output_dir: Path
-    stages: list[StageRecord]
-    seconds: float
-
-    @property
-    def summary_path(self) -> Path:
-        return self.output_dir / SUMMARY_FILE
 
 
 class Pipeline:

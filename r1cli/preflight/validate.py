@@ -198,7 +198,7 @@ def _check_text_data(recipe: Recipe) -> None:
 
 def _check_generation(recipe: Recipe) -> None:
     """The [generation] section, as the generation engine checks it."""
-    from r1cli.generation.engine import generation_settings
+    from r1cli.generation.backends import generation_settings
 
     generation_settings(recipe.section("generation"))
 

@@ -18,9 +18,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from r1cli.models.loading import model_settings
 from r1cli.recipe import Recipe
 from r1cli.train.output import TrainResult
-from r1cli.train.sft import model_settings, run_with_sft_config, sft_trainer
+from r1cli.train.sft import run_with_sft_config, sft_trainer
 
 # Not [sft]'s output_dir, so that pretraining and SFT with one recipe never meet in one folder.
 DEFAULT_OUTPUT_DIR = Path("runs/pretrain")

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from r1cli.models.loading import model_settings
 from r1cli.models.prompting import system_prompt_of_dataset
 from r1cli.plumbing.errors import R1Error
 from r1cli.recipe import Recipe
@@ -25,15 +26,9 @@ from r1cli.train.output import TrainResult, no_trace_if_refused, start_run, trai
 
 # The recipe sections that decide what SFT trains: a resumed run must keep them.
 TRAINED_SECTIONS = ("model", "tiny", "quantization", "lora", "data", "sft")
+
+
 # The recipe sections that say how to load a model (what r1cli.models.loading reads).
-MODEL_SECTIONS = ("model", "tiny", "quantization", "lora")
-
-
-def model_settings(recipe: Recipe) -> dict[str, Any]:
-    """The [model], [tiny], [quantization] and [lora] sections, as r1cli.models.loading takes them."""
-    return {name: recipe.section(name) for name in MODEL_SECTIONS}
-
-
 def _has_generation_markers(template: Any) -> bool:
     from trl.chat_template_utils import has_generation_markers
 

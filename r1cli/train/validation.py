@@ -110,8 +110,9 @@ class ValidationCallback(TrainerCallback):
         """The model's metrics on the validation problems, through r1 eval's code, greedy."""
         import torch
 
-        from r1cli.evaluate.run import Benchmark, EvalSettings, evaluate_model
-        from r1cli.generation.engine import Generator, generation_settings
+        from r1cli.evaluate.benchmarks import Benchmark
+        from r1cli.evaluate.run import EvalSettings, evaluate_model
+        from r1cli.generation.backends import Generator, generation_settings
 
         model = self.trainer.accelerator.unwrap_model(self.trainer.model)
         tokenizer = self.trainer.processing_class

@@ -11,7 +11,7 @@ from conftest import generate_recipe as recipe
 from conftest import read_rows as rows
 
 from r1cli.coldstart.generate import run_coldstart, run_refine
-from r1cli.generation.engine import Sample
+from r1cli.generation.backends import Sample
 from r1cli.plumbing.errors import R1Error
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import SHARED_DATA, needs_shared_data
 
-from r1cli.evaluate.run import benchmark_name, judge, load_benchmark
+from r1cli.evaluate.benchmarks import benchmark_name, load_benchmark
+from r1cli.evaluate.run import judge
 from r1cli.plumbing.errors import R1Error
 from r1cli.recipe import load_recipe
 
@@ -86,7 +87,7 @@ def test_benchmark_names():
 
 def test_stub_generations_known_right_and_wrong_give_known_metrics(tmp_path):
     from r1cli.evaluate.run import judged_rows, metrics_from_rows
-    from r1cli.generation.engine import Sample
+    from r1cli.generation.backends import Sample
 
     rows = [{"question": "Janet ...", "answer": "#### 18"}, {"question": "Half of 10?", "answer": "5"}]
     bench = load_benchmark(_jsonl(tmp_path / "two.jsonl", rows), DATA)

@@ -8,13 +8,8 @@ from pathlib import Path
 import pytest
 
 from r1cli.data.problems import Prompt, read_problems
-from r1cli.generation.engine import (
-    default_rows,
-    generate_jsonl,
-    generation_settings,
-    open_generator,
-    progress_path,
-)
+from r1cli.generation.backends import generation_settings, open_generator
+from r1cli.generation.engine import default_rows, generate_jsonl, progress_path
 from r1cli.plumbing.errors import R1Error
 from r1cli.plumbing.rundir import settings_path
 from r1cli.recipe import load_recipe

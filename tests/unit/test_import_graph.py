@@ -157,7 +157,9 @@ def upward_imports(graph: dict[str, set[str]]) -> list[str]:
 
 
 def test_every_top_level_name_is_in_a_layer() -> None:
-    names = {path.stem for path in PACKAGE.iterdir() if path.suffix == ".py" or (path / "__init__.py").exists()}
+    names = {
+        path.stem for path in PACKAGE.iterdir() if path.suffix == ".py" or (path / "__init__.py").exists()
+    }
     names.discard("__init__")
     assert names == {name for tops in LAYERS.values() for name in tops}
 

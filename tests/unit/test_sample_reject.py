@@ -10,7 +10,7 @@ import pytest
 from conftest import generate_recipe
 from conftest import read_rows as rows
 
-from r1cli.generation.engine import Sample
+from r1cli.generation.backends import Sample
 from r1cli.plumbing.errors import R1Error
 from r1cli.sample.reject import run_reject
 
