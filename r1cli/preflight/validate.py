@@ -158,9 +158,9 @@ def _check_optional_packages(recipe: Recipe, section: str) -> None:
 
 
 def _check_trainer(recipe: Recipe, section: str) -> None:
+    """The trainer section the stage trains with, and the [logging] its callbacks are built from."""
     from r1cli.train.settings import logging_settings
 
-    """The trainer section the stage trains with, and the [logging] its callbacks are built from."""
     key = f"{section}.learning_rate"
     _require(recipe.get(key) > 0, recipe, key, "learning rate must be positive")
     if recipe.sources[key] == "default" and recipe.get("model.name_or_path") != "r1-tiny":
@@ -169,7 +169,27 @@ def _check_trainer(recipe: Recipe, section: str) -> None:
             "pretrained models usually want 1e-6..5e-5"
         )
     _check_optional_packages(recipe, section)
+    _check_dataloader(recipe, section)
     logging_settings(recipe.section("logging"))
+
+
+# DataLoader settings that torch refuses without worker processes, at the first batch after the model has
+# loaded ("persistent_workers option needs num_workers > 0"): refused here, by name, before anything loads.
+NEEDS_WORKERS = {"dataloader_persistent_workers": False, "dataloader_prefetch_factor": None}
+
+
+def _check_dataloader(recipe: Recipe, section: str) -> None:
+    workers = recipe.get(f"{section}.dataloader_num_workers") or 0
+    for name, off in NEEDS_WORKERS.items():
+        key = f"{section}.{name}"
+        value = recipe.get(key, off)
+        if workers == 0 and value != off:
+            raise R1Error(
+                f"{_where(recipe, key)} needs worker processes, and {section}.dataloader_num_workers = 0 "
+                "starts none (torch refuses the two together)",
+                hint=f"set {key} = {'false' if off is False else 'its default (leave it out)'}, or "
+                f"{section}.dataloader_num_workers > 0",
+            )
 
 
 def _check_data(recipe: Recipe) -> None:

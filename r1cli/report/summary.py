@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from r1cli.plumbing.console import note
 from r1cli.plumbing.errors import R1Error
 from r1cli.plumbing.files import atomic_path, atomic_write_text
 from r1cli.plumbing.jsonl import json_lines
@@ -80,12 +81,16 @@ class RunMetrics:
 
     directory: Path
     rows: list[dict[str, Any]]
-    skipped: int = 0  # unreadable lines left out (a torn write)
+    skipped_lines: list[int] = field(default_factory=list)  # unreadable lines left out (a torn write)
     eval_rows: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def name(self) -> str:
         return self.directory.resolve().name
+
+    @property
+    def skipped(self) -> int:
+        return len(self.skipped_lines)
 
     def series(self, key: str) -> tuple[list[int], list[float]]:
         """(steps, values) of the rows where `key` is a finite number."""
@@ -142,10 +147,10 @@ def read_run(directory: Path) -> RunMetrics:
             f"{directory} has no {METRICS_FILE}",
             hint="pass the --output-dir of an r1 train run (it writes metrics.jsonl at each logging step)",
         )
-    rows, eval_rows, skipped = [], [], 0
-    for _, row, problem in json_lines(path.read_bytes()):
+    rows, eval_rows, skipped = [], [], []
+    for number, row, problem in json_lines(path.read_bytes()):
         if problem is not None or row is None:
-            skipped += 1  # a write in flight, or one a crash tore
+            skipped.append(number)  # a write in flight, or one a crash tore
             continue
         if any(key.startswith("eval_") for key in row):
             eval_rows.append(row)
@@ -154,7 +159,19 @@ def read_run(directory: Path) -> RunMetrics:
     if not rows:
         raise R1Error(f"{path} holds no training step yet", hint="wait for the first logging step")
     rows.sort(key=lambda row: int(row.get("step", 0)))
+    if skipped:  # on the terminal too: a plot with a hole in it should not pass unnoticed
+        note(f"{path}: unreadable line(s) {_numbers_text(skipped)} left out: the plots have a gap there")
     return RunMetrics(directory, rows, skipped, eval_rows)
+
+
+def _numbers_text(numbers: list[int], shown: int = 8) -> str:
+    """Line numbers for a message, the first `shown` of them.
+
+    >>> _numbers_text([3, 7]), _numbers_text(list(range(1, 11)), shown=3)
+    ('3, 7', '1, 2, 3 and 7 more')
+    """
+    more = f" and {len(numbers) - shown} more" if len(numbers) > shown else ""
+    return ", ".join(str(n) for n in numbers[:shown]) + more
 
 
 # ---- numbers ------------------------------------------------------------------------------------
@@ -309,7 +326,7 @@ def _run_lines(run: RunMetrics) -> list[str]:
         f"- wall time: {duration_text(run.wall_seconds())}",
     ]
     if run.skipped:
-        lines.append(f"- {run.skipped} unreadable line(s) of {METRICS_FILE} left out")
+        lines.append(f"- unreadable line(s) {_numbers_text(run.skipped_lines)} of {METRICS_FILE} left out")
     lines += [
         "",
         "| metric | final (step) | best (step) | trend: first → last quarter |",

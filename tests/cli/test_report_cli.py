@@ -23,6 +23,18 @@ def test_report_prints_the_report_path_and_a_summary(tmp_path):
     assert (run / "plots" / "reward_accuracy.png").is_file()
 
 
+def test_an_unreadable_line_in_the_middle_is_named_on_the_terminal(tmp_path):
+    run = tmp_path / "zero"
+    run.mkdir()
+    lines = [json.dumps({"step": s, "reward": 0.1 * s, "loss": 0.5}) for s in (1, 2, 3, 4)]
+    lines[1] = '{"step": 2, "reward": 0.'  # a line a crash tore, with good lines after it
+    (run / "metrics.jsonl").write_text("\n".join(lines) + "\n")
+    result = runner.invoke(app, ["report", str(run)])
+    assert result.exit_code == 0, result.output
+    assert "metrics.jsonl: unreadable line(s) 2 left out: the plots have a gap there" in result.stderr
+    assert "unreadable line(s) 2 of metrics.jsonl left out" in (run / "report.md").read_text()
+
+
 def test_report_errors_are_one_line(tmp_path):
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty" / "metrics.jsonl").write_text("")

@@ -253,3 +253,27 @@ def test_tf32_without_an_ampere_gpu_is_turned_off_with_a_note() -> None:
     recipe = validate_recipe(load_recipe(None, None, ["--grpo.tf32", "true"], environ={}))
     assert recipe.get("grpo.tf32") is False and recipe.is_fitted("grpo.tf32")
     assert "grpo.tf32 = true needs an Ampere or newer GPU: off on this machine" in recipe.notes
+
+
+@pytest.mark.parametrize(
+    ("args", "key"),
+    [
+        (["--grpo.dataloader_num_workers", "0"], "grpo.dataloader_persistent_workers"),
+        (
+            ["--grpo.dataloader_num_workers", "0", "--grpo.dataloader_persistent_workers", "false"],
+            "grpo.dataloader_prefetch_factor",
+        ),
+    ],
+)
+def test_dataloader_settings_torch_refuses_together_are_one_line_naming_both_keys(
+    args: list[str], key: str
+) -> None:
+    """l40s keeps persistent workers and a prefetch factor: with no workers, torch would refuse them
+    after the model has loaded; r1 refuses them before, naming both keys."""
+    from pathlib import Path
+
+    path = Path(__file__).parents[2] / "recipes" / "l40s.toml"
+    with pytest.raises(R1Error, match=rf"{key} = .* needs worker processes, and grpo.dataloader_num_workers = 0"):
+        validate_recipe(load_recipe(path, "test", args, environ={}))
+    fixed = [*args, "--grpo.dataloader_persistent_workers", "false", "--grpo.dataloader_prefetch_factor", "null"]
+    validate_recipe(load_recipe(path, "test", fixed, environ={}))
