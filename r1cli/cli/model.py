@@ -4,6 +4,7 @@ r1 model tiny runs/tiny                       # ~0.7M-parameter Qwen2 + tokenize
 r1 model tiny runs/tiny --hidden-size 64 --layers 2
 r1 model info runs/tiny                       # parameters, dtype, vocab, chat template, tag tokens
 r1 model merge runs/lora -o runs/lora-merged  # a LoRA/QLoRA adapter folded into its base, standalone
+r1 model import model.gguf -o models/mine     # a GGUF file (llama.cpp, Ollama) as a normal model folder
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import typer
 from r1cli.cli.options import OVERRIDES, OVERRIDES_HELP, ProfileOption, RecipeOption, resolve_recipe
 
 app = typer.Typer(
-    help="Build the tiny offline model; inspect a model directory; merge a LoRA adapter into its base.",
+    help="Build the tiny offline model; import a GGUF file; inspect a model directory; merge a LoRA adapter.",
     no_args_is_help=True,
 )
 
@@ -122,6 +123,34 @@ def merge(
     )
     print(
         f"r1: merged {adapter_dir} into {base}, {result.dtype}, in {time.perf_counter() - start:.1f} s",
+        file=sys.stderr,
+    )
+    print(result.output_dir)
+
+
+@app.command(name="import")
+def import_(
+    gguf_file: Annotated[Path, typer.Argument(help="A .gguf file (llama.cpp, Ollama).", show_default=False)],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder to write the model to.", show_default=False)
+    ],
+    dtype: Annotated[str, typer.Option(help="Weights dtype: float32, bfloat16 or float16.")] = "float32",
+    overwrite: Annotated[bool, typer.Option(help="Replace an earlier import in OUTPUT.")] = False,
+) -> None:
+    """Import a GGUF file as a normal model folder (safetensors, tokenizer, chat template, generation config,
+    model card) that every r1 command takes; needs `pip install 'r1cli[gguf]'`; prints the folder.
+
+    Example: r1 model import SmolLM2-135M-Instruct.Q4_1.gguf -o models/smollm2
+    """
+    from r1cli.models.gguf import import_gguf
+    from r1cli.train.callbacks import quiet_libraries
+
+    quiet_libraries()
+    start = time.perf_counter()
+    result = import_gguf(gguf_file, output, dtype=dtype, overwrite=overwrite)
+    print(
+        f"r1: imported {gguf_file.name} ({result.architecture}, {result.parameters:,} parameters, "
+        f"{result.dtype}) in {time.perf_counter() - start:.1f} s",
         file=sys.stderr,
     )
     print(result.output_dir)

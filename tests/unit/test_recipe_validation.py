@@ -273,7 +273,15 @@ def test_dataloader_settings_torch_refuses_together_are_one_line_naming_both_key
     from pathlib import Path
 
     path = Path(__file__).parents[2] / "recipes" / "l40s.toml"
-    with pytest.raises(R1Error, match=rf"{key} = .* needs worker processes, and grpo.dataloader_num_workers = 0"):
+    with pytest.raises(
+        R1Error, match=rf"{key} = .* needs worker processes, and grpo.dataloader_num_workers = 0"
+    ):
         validate_recipe(load_recipe(path, "test", args, environ={}))
-    fixed = [*args, "--grpo.dataloader_persistent_workers", "false", "--grpo.dataloader_prefetch_factor", "null"]
+    fixed = [
+        *args,
+        "--grpo.dataloader_persistent_workers",
+        "false",
+        "--grpo.dataloader_prefetch_factor",
+        "null",
+    ]
     validate_recipe(load_recipe(path, "test", fixed, environ={}))
