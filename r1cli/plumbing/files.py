@@ -10,6 +10,7 @@ temporary file behind (a kill may leave a hidden `.NAME.*.tmp`, never a half-wri
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -52,3 +53,12 @@ def atomic_write_text(path: Path, text: str) -> None:
     """Write `text` (UTF-8) to `path` all or nothing."""
     with atomic_path(path) as temporary:
         temporary.write_text(text, encoding="utf-8")
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file, read a megabyte at a time (model files do not fit in memory twice)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

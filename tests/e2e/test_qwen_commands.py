@@ -9,13 +9,9 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import read_rows
-from typer.testing import CliRunner
-
-from r1cli.cli.main import app
+from conftest import addition_problems, r1_ok, read_rows
 
 pytestmark = pytest.mark.slow
-runner = CliRunner()
 GEN = ["--generation.max_new_tokens", "8", "--generation.batch_size", "4", "--rewards.workers", "1"]
 GRPO = [
     "--data.synthetic_size", "16", "--grpo.max_steps", "1", "--grpo.per_device_train_batch_size", "4",
@@ -24,30 +20,18 @@ GRPO = [
 SYSTEM = "Reason inside <think> </think>, answer inside <answer> </answer>."
 
 
-def _ok(*args: str) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == 0, result.output
-    return result.stdout
-
-
-def _problems(path: Path, count: int) -> Path:
-    rows = [{"question": f"What is {i} + {i + 1}?", "answer": f"#### {2 * i + 1}"} for i in range(count)]
-    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
-    return path
-
-
 @pytest.fixture(scope="module")
 def zero_dir(tmp_path_factory: pytest.TempPathFactory, qwen_narrow: Path) -> Path:
     """`r1 train zero` from the narrow look-alike: the folder later commands read."""
     out = tmp_path_factory.mktemp("qwen-zero") / "zero"
-    _ok("train", "zero", "--model.name_or_path", str(qwen_narrow), "--output-dir", str(out), *GRPO)
+    r1_ok("train", "zero", "--model.name_or_path", str(qwen_narrow), "--output-dir", str(out), *GRPO)
     return out
 
 
 def test_model_info_and_chat_on_the_base_model(qwen_narrow: Path) -> None:
-    info = _ok("model", "info", str(qwen_narrow))
+    info = r1_ok("model", "info", str(qwen_narrow))
     assert "151,936" in info or "151936" in info
-    reply = _ok("chat", str(qwen_narrow), "-p", "What is 2 + 3?", "--generation.max_new_tokens", "4")
+    reply = r1_ok("chat", str(qwen_narrow), "-p", "What is 2 + 3?", "--generation.max_new_tokens", "4")
     assert isinstance(reply, str)
 
 
@@ -62,30 +46,30 @@ def test_train_zero_writes_a_folder_that_eval_chat_and_sft_read(
     assert "r1/format_ok" in metrics[-1] or any(key.startswith("r1/") for key in metrics[-1])
 
     results = tmp_path / "results.json"
-    bench = _problems(tmp_path / "bench.jsonl", 3)
-    _ok("eval", str(zero_dir), "--data", str(bench), "-o", str(results), *GEN)
+    bench = addition_problems(tmp_path / "bench.jsonl", 3, lambda a, b: f"#### {a + b}")
+    r1_ok("eval", str(zero_dir), "--data", str(bench), "-o", str(results), *GEN)
     scores = json.loads(results.read_text())
     assert scores and "accuracy" in json.dumps(scores)
-    _ok("chat", str(zero_dir), "-p", "What is 2 + 3?", "--generation.max_new_tokens", "4")
+    r1_ok("chat", str(zero_dir), "-p", "What is 2 + 3?", "--generation.max_new_tokens", "4")
 
     accepted = tmp_path / "accepted.jsonl"
-    _ok("sample", "reject", "-m", str(zero_dir), "--data", str(bench), "-o", str(accepted), "-k", "2",
+    r1_ok("sample", "reject", "-m", str(zero_dir), "--data", str(bench), "-o", str(accepted), "-k", "2",
         "--keep-all", *GEN)  # fmt: skip
     rows = read_rows(accepted)
     assert len(rows) == 6 and all("messages" in row for row in rows)  # --keep-all: 3 problems x 2
 
     sft = tmp_path / "sft2"
-    _ok("train", "sft", "--data", str(accepted), "--model.name_or_path", str(zero_dir), "-o", str(sft),
+    r1_ok("train", "sft", "--data", str(accepted), "--model.name_or_path", str(zero_dir), "-o", str(sft),
         "--sft.max_steps", "1", "--sft.per_device_train_batch_size", "2", "--sft.save_strategy", "no")  # fmt: skip
     assert (sft / "model.safetensors").exists()
 
 
 def test_lora_grpo_saves_an_adapter_that_chat_opens(qwen_narrow: Path, tmp_path: Path) -> None:
     out = tmp_path / "lora"
-    _ok("train", "zero", "--model.name_or_path", str(qwen_narrow), "--output-dir", str(out), "--lora.enabled",
+    r1_ok("train", "zero", "--model.name_or_path", str(qwen_narrow), "--output-dir", str(out), "--lora.enabled",
         "true", *GRPO)  # fmt: skip
     assert (out / "adapter_config.json").exists() and not (out / "model.safetensors").exists()
-    _ok("chat", str(out), "-p", "What is 2 + 3?", "--generation.max_new_tokens", "4")
+    r1_ok("chat", str(out), "-p", "What is 2 + 3?", "--generation.max_new_tokens", "4")
 
 
 def test_sft_with_a_system_turn_trains_on_the_assistant_tokens_only(
@@ -129,10 +113,10 @@ def test_sft_with_a_system_turn_trains_on_the_assistant_tokens_only(
 
 
 def test_coldstart_methods_write_rows(qwen_narrow: Path, tmp_path: Path) -> None:
-    data = _problems(tmp_path / "problems.jsonl", 2)
+    data = addition_problems(tmp_path / "problems.jsonl", 2, lambda a, b: f"#### {a + b}")
     for method in ("fewshot", "direct"):
         out = tmp_path / f"{method}.jsonl"
-        _ok("coldstart", method, "-m", str(qwen_narrow), "--data", str(data), "-o", str(out), *GEN)
+        r1_ok("coldstart", method, "-m", str(qwen_narrow), "--data", str(data), "-o", str(out), *GEN)
         assert out.exists() and Path(f"{out}.r1.json").exists()
 
 
@@ -148,12 +132,12 @@ def test_distill_traces_into_r1_tiny_and_logits_into_a_same_vocabulary_student(
         "--logging.rich", "false", *GEN,
     ]  # fmt: skip
     traces = tmp_path / "traces"
-    _ok("distill", "--teacher", str(qwen_narrow), "-o", str(traces), "--filter", "none", *small)
+    r1_ok("distill", "--teacher", str(qwen_narrow), "-o", str(traces), "--filter", "none", *small)
     assert (traces / "student" / "model.safetensors").exists()
     assert json.loads((traces / "student" / "config.json").read_text())["vocab_size"] != 151936  # r1-tiny
 
     student = qwen_lookalike.build_model(tmp_path_factory.mktemp("qwen-student"), qwen_tokenizer_dir, seed=1)
     logits = tmp_path / "logits"
-    _ok("distill", "--teacher", str(qwen_narrow), "--student", str(student), "--method", "logits", "-o",
+    r1_ok("distill", "--teacher", str(qwen_narrow), "--student", str(student), "--method", "logits", "-o",
         str(logits), *small)  # fmt: skip
     assert (logits / "student" / "model.safetensors").exists()
