@@ -9,6 +9,7 @@ import pytest
 
 MODULES = [
     "r1cli.rewards.answers",
+    "r1cli.rewards.completions",
     "r1cli.rewards.latex_text",
     "r1cli.rewards.numbers",
     "r1cli.rewards.format",
