@@ -24,6 +24,7 @@ from r1cli.rewards.latex_text import (
     has_math_marks,
     single_span,
     tail_for_extraction,
+    without_commands,
 )
 from r1cli.rewards.numbers import plain_number
 
@@ -61,7 +62,6 @@ _NUMBER_RE = re.compile(
 )
 _SENTENCE_END_RE = re.compile(r"\.(?=\s|$)")
 _WORD_RE = re.compile(r"(?<!\\)\b[A-Za-z]{3,}\b")
-_LATEX_COMMAND_RE = re.compile(r"\\[A-Za-z]+")
 _DOLLAR_RE = re.compile(r"(?<!\\)\$")
 _PLAIN_NUMBER_RE = re.compile(r"^-?(?:\d+(?:\.\d+)?|\.\d+)$")
 # A short `<answer>` block is the answer itself; a longer one is read like a whole completion.
@@ -181,7 +181,7 @@ def _from_math_text(text: str) -> str:
     phrase = _answer_is(text)
     if phrase is not None and (not has_math_marks(phrase) or single_span(phrase) is not None):
         reduced = _reduce_phrase(phrase)
-        if reduced and not _WORD_RE.search(_LATEX_COMMAND_RE.sub("", reduced)):
+        if reduced and not _WORD_RE.search(without_commands(reduced)):
             return reduced
     anchors = list(_ANSWER_AFTER_BOX_RE.finditer(text))
     if anchors and anchors[-1].start() < len(text) - TAIL_CHARS:
@@ -193,7 +193,7 @@ def _from_math_text(text: str) -> str:
 def _only_dollars(line: str) -> bool:
     """A line whose only math marks are `$` and which holds no words outside LaTeX commands."""
     bare = _DOLLAR_RE.sub(" ", line)
-    return not has_math_marks(bare) and not _WORD_RE.search(_LATEX_COMMAND_RE.sub("", bare))
+    return not has_math_marks(bare) and not _WORD_RE.search(without_commands(bare))
 
 
 def _from_plain_text(text: str) -> str | None:
@@ -203,7 +203,7 @@ def _from_plain_text(text: str) -> str | None:
     if (
         len(line) <= MAX_ANSWER_CHARS
         and "\n" not in line
-        and not re.search(r"[A-Za-z]{2,}", _LATEX_COMMAND_RE.sub("", line))
+        and not re.search(r"[A-Za-z]{2,}", without_commands(line))
     ):
         return normalize_answer(line)
     phrase = _answer_is(text)
@@ -317,7 +317,7 @@ def extract_model_answer(text: str | None, answer_in: str = "anywhere") -> str |
         if len(inner) <= _SHORT_BLOCK_CHARS and not has_math_marks(inner):
             phrase = _answer_is(inner)
             reduced = _reduce_phrase(phrase if phrase and len(inner) > len(phrase) + 3 else inner)
-            if not (_WORD_RE.search(reduced) and _NUMBER_RE.search(reduced)):
+            if not (_WORD_RE.search(without_commands(reduced)) and _NUMBER_RE.search(reduced)):
                 return _clip(reduced)
             return _clip(_from_plain_text(inner))
         return final_answer(inner)

@@ -18,11 +18,21 @@ import itertools
 import re
 from typing import NamedTuple
 
-__all__ = ["Box", "boxed_run", "boxes", "has_math_marks", "single_span", "tail_for_extraction"]
+__all__ = [
+    "Box",
+    "boxed_run",
+    "boxes",
+    "has_math_marks",
+    "single_span",
+    "tail_for_extraction",
+    "without_commands",
+]
 
 # What makes a string "text to extract from" rather than a bare answer: math delimiters or a box.
 _MATH_MARK_RE = re.compile(r"\\\(|\\\[|\\boxed\b|\\fbox\b")
 _BOXED_RE = re.compile(r"\\(?:boxed|fbox)\b")
+# A LaTeX command, or a whole `\begin{pmatrix}` / `\end{pmatrix}`: an environment's name is no prose.
+_COMMAND_RE = re.compile(r"\\(?:begin|end)\s*\{[A-Za-z*]*\}|\\[A-Za-z]+")
 _DOLLAR_RE = re.compile(r"(?<!\\)\$")
 _MAX_BOXES = 8
 _MAX_BRACED_CHARS = 20_000
@@ -52,6 +62,15 @@ def has_math_marks(text: str) -> bool:
         return True
     dollars = _DOLLAR_RE.finditer(text)
     return next(dollars, None) is not None and next(dollars, None) is not None
+
+
+def without_commands(text: str) -> str:
+    r"""`text` with its LaTeX commands and environment names taken out: what is left is where prose shows.
+
+    >>> without_commands(r"\begin{bmatrix} 1 \\ 2 \end{bmatrix}"), without_commands(r"18\text{ dollars}")
+    (' 1 \\\\ 2 ', '18{ dollars}')
+    """
+    return _COMMAND_RE.sub("", text)
 
 
 def _braced(text: str, start: int) -> tuple[str, int] | None:
