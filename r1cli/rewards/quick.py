@@ -11,7 +11,7 @@ import re
 from fractions import Fraction
 
 from r1cli.rewards.latex_text import single_span
-from r1cli.rewards.numbers import decimal_comma_value
+from r1cli.rewards.numbers import decimal_comma_value, mixed_number_value
 
 __all__ = ["number_value", "quick_judge"]
 
@@ -25,15 +25,17 @@ _MAX_EXPONENT = 400
 
 
 def number_value(text: str) -> tuple[Fraction, bool] | None:
-    r"""The exact value of a number written plainly (`-12`, `0.5`, `4.5e33`, `\frac{1}{2}`), and whether
-    math-verify reads it as exact (an integer or a fraction, not a decimal); None for anything else.
+    r"""The exact value of a number written plainly (`-12`, `0.5`, `4.5e33`, `\frac{1}{2}`, the mixed number
+    `3128 1/2`), and whether math-verify reads it as exact (an integer or a fraction, not a decimal); None
+    for anything else.
 
     >>> number_value("-0.25"), number_value(r"\dfrac{3}{4}"), number_value("x")
     ((Fraction(-1, 4), False), (Fraction(3, 4), True), None)
     """
     match = _NUMBER_RE.match(text)
     if not match:
-        return None
+        mixed = mixed_number_value(text)
+        return None if mixed is None else (mixed, True)
     sign, mantissa, exponent, decimal, numerator, denominator = match.groups()
     try:
         if mantissa is not None:

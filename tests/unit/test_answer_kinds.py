@@ -20,7 +20,7 @@ from r1cli.rewards.accuracy import correctness
 
 DATA = json.loads((Path(__file__).parents[1] / "data" / "grader_cases_round2.json").read_text())
 CASES = DATA["cases"]
-KINDS = ["matrix"]
+KINDS = ["matrix", "mixed_number"]
 
 
 def case_id(case: dict) -> str:
