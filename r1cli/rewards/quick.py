@@ -1,5 +1,6 @@
 r"""Numbers judged in the parent process: identical strings and plainly written numbers, with
-math-verify's own verdicts, so that most GSM8K-style pairs never start a worker (r1cli/rewards/verifier.py).
+math-verify's own verdicts, so that most GSM8K-style pairs never start a worker (r1cli/rewards/verifier.py);
+and the answer kinds other graders' tests agree on (r1cli/rewards/answer_kinds.py).
 
 `quick_judge(gold, answer)` is True or False where its rules give math-verify's verdict, NotImplemented
 where math-verify must decide. Pure: no sympy, no math-verify import.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
+from r1cli.rewards.answer_kinds import judge_answer_kind
 from r1cli.rewards.latex_text import single_span
 from r1cli.rewards.numbers import decimal_comma_value, mixed_number_value
 
@@ -74,6 +76,9 @@ def quick_judge(gold: str, answer: str | None) -> bool | type[NotImplemented] | 
     """
     if answer is not None and _math_content(answer) == _math_content(gold):
         return True
+    kind = judge_answer_kind(gold, answer) if answer is not None else NotImplemented
+    if kind is not NotImplemented:
+        return kind
     gold_value = number_value(gold)
     if answer is not None and _decimal_comma_equal(gold, answer, gold_value):
         return True

@@ -17,6 +17,7 @@ MODULES = [
     "r1cli.rewards.length",
     "r1cli.rewards.language",
     "r1cli.rewards.quick",
+    "r1cli.rewards.answer_kinds",
     "r1cli.jsonl",
     "r1cli.paths",
     "r1cli.data.split",
