@@ -22,6 +22,7 @@ from r1cli.rewards.latex_text import (
     boxed_run,
     boxes,
     has_math_marks,
+    one_matrix,
     single_span,
     tail_for_extraction,
     without_commands,
@@ -113,6 +114,9 @@ def normalize_answer(answer: str) -> str:
     ('10000', '11111100', '$1$ and $2$')
     """
     answer = _strip_delimiters(answer)
+    matrix = one_matrix(answer)
+    if matrix is not None:
+        return matrix
     if not has_math_marks(answer):
         answer = re.sub(r"^\\?\$\s*(?=-?\d)", "", answer)  # currency: $18, \$18
         answer = re.sub(r"^(-?)\\?\$\s*(?=\d)", r"\1", answer)  # -$5
@@ -200,6 +204,8 @@ def _from_plain_text(text: str) -> str | None:
     """A text without math delimiters: the text itself when it is one line of math (no prose:
     `\\frac{10}{9}`, `1 000`, a long expression), "the answer is X", "A: X", else the last number."""
     line = text.strip()
+    if one_matrix(line) is not None:  # a matrix written over several lines
+        return normalize_answer(line)
     if (
         len(line) <= MAX_ANSWER_CHARS
         and "\n" not in line
@@ -272,6 +278,8 @@ def extract_gold_answer(text: str | int | float | None) -> str | None:
     boxed = _from_boxes(text)
     if boxed is not None:
         return _clip(boxed)
+    if one_matrix(text) is not None:  # a matrix written over several lines
+        return _clip(normalize_answer(text))
     if "\n" not in text and len(text) <= MAX_PLAIN_GOLD_CHARS:
         if has_math_marks(text):
             return _clip(_from_math_text(text))
