@@ -41,20 +41,33 @@ MODES = {
 
 ALL_MODES = dict.fromkeys(MODES, False)
 AS_OUTPUT = {"answer block": False, "free text": False}
-SKY = "skythought/test_math_parsing::test_math_equal"
+SKY = "skythought/test_math_parsing::"
 ABC = "lighteval/test_extractive_match::test_extraction_abc"
 # case id -> ({mode: r1's verdict} for the modes where it differs from the expected one, why)
 KNOWINGLY_DIFFERENT: dict[str, tuple[dict[str, bool | None], str]] = {
-    f"{SKY}[4]": (
+    f"{SKY}test_math_equal[4]": (
         ALL_MODES,
         "3.14159 for 3.1416: SkyThought accepts a relative error below 1e-3; r1 compares decimals at 6 "
         "places as math-verify does (which says wrong too), and 3.14159 is not 3.1416",
     ),
-    f"{SKY}[7]": (ALL_MODES, "2 for 2.0001: the same 1e-3 tolerance, which r1 and math-verify do not have"),
-    f"{SKY}[8]": (
+    f"{SKY}test_math_equal[7]": (
+        ALL_MODES,
+        "2 for 2.0001: the same 1e-3 tolerance, which r1 and math-verify do not have",
+    ),
+    f"{SKY}test_math_equal[8]": (
         ALL_MODES,
         "75 for 0.75: SkyThought accepts a number 100 times the gold (a percentage without its sign); r1 "
         "accepts 75% for 0.75, not a bare 75 (math-verify says wrong too)",
+    ),
+    f"{SKY}test_get_multiple_choice_answer[1]": (
+        AS_OUTPUT,
+        "'B is correct. Or maybe C. Actually let's finalize B': no stated answer; the grader takes the last "
+        "letter A-D anywhere in the text, which r1 does not (it would take 'A' from 'I saw a cat')",
+    ),
+    f"{SKY}test_get_multiple_choice_answer[2]": (
+        AS_OUTPUT,
+        "'I think it's (D).': no stated answer (no box, no 'the answer is'); r1 does not pick a letter out "
+        "of prose",
     ),
     f"{ABC}[1]": (
         AS_OUTPUT,
