@@ -56,8 +56,8 @@ def number_value(text: str) -> tuple[Fraction, bool] | None:
 
 
 def quick_judge(gold: str, answer: str | None) -> bool | type[NotImplemented] | None:
-    r"""Judge identical strings and plainly written numbers without sympy; NotImplemented when
-    math-verify must decide.
+    r"""Judge identical strings, plainly written numbers and the answer kinds of `judge_answer_kind`
+    (multiple choice, fonts, primes) without sympy; NotImplemented when math-verify must decide.
 
     Equal values are equal for math-verify too, and unequal exact numbers (integers, fractions) unequal.
     Decimals are compared by math-verify rounded to 6 places (1/3 == 0.333333), and the verifier refuses
@@ -73,17 +73,16 @@ def quick_judge(gold: str, answer: str | None) -> bool | type[NotImplemented] | 
 
     >>> quick_judge(r"\text{(B)}", r"\text{(B)}"), quick_judge(r"$\frac{\pi r}{h+r}$", r"\frac{\pi r}{h+r}")
     (True, True)
+    >>> quick_judge("C", "C. x = 42"), quick_judge("E", "E'"), quick_judge("3128 1/2", "3128.5")
+    (True, False, True)
     """
     if answer is not None and _math_content(answer) == _math_content(gold):
         return True
-    kind = judge_answer_kind(gold, answer) if answer is not None else NotImplemented
-    if kind is not NotImplemented:
-        return kind
     gold_value = number_value(gold)
     if answer is not None and _decimal_comma_equal(gold, answer, gold_value):
         return True
-    if gold_value is None:
-        return NotImplemented
+    if gold_value is None:  # the answer kinds have no number for a gold: they are read only here
+        return judge_answer_kind(gold, answer) if answer is not None else NotImplemented
     if answer is None:
         return False
     answer_value = number_value(answer)
