@@ -1,5 +1,6 @@
 r"""Answer kinds judged by the writing alone, as other graders' own tests judge them: small named rules,
-pure string work (no sympy), run on every pair before math-verify (`r1cli.rewards.quick`).
+pure string work (no sympy), run before math-verify on every pair whose gold is no plain number
+(`r1cli.rewards.quick`). Mixed numbers (`3128 1/2`) are numbers: `r1cli.rewards.numbers` reads them.
 
 Each rule reads one kind of answer and says right (True), wrong (False), or NotImplemented when the pair
 is not of its kind (math-verify then decides). The cases each rule follows are other graders' published

@@ -21,6 +21,7 @@ from sympy.core.function import AppliedUndef
 
 from r1cli.rewards import fast_latex  # noqa: F401  (patches latex2sympy's parser on import)
 from r1cli.rewards.latex_text import has_math_marks, single_span, without_commands
+from r1cli.rewards.numbers import mixed_number_value
 
 # math-verify warns once that its timeout is off: the verifier enforces it, so the note is noise.
 logging.getLogger("math_verify").setLevel(logging.ERROR)
@@ -64,6 +65,9 @@ def parse_answer(answer: str) -> tuple:
 
 
 def _parse(answer: str) -> list:
+    mixed = mixed_number_value(answer)
+    if mixed is not None:  # `3128 1/2` is 3128.5, not the product 1564 math-verify makes of it
+        answer = f"\\frac{{{mixed.numerator}}}{{{mixed.denominator}}}"
     if has_math_marks(answer):
         return _parse_text(answer)
     return _parse_bare(answer)

@@ -154,3 +154,10 @@ def test_no_wrong_answer_is_right_unless_math_verify_says_right_too(verdicts) ->
         and not (case["math_verify"] or case["math_verify_in_dollars"])
     ]
     assert false_positives == []
+
+
+def test_a_mixed_number_gold_is_its_value_wherever_it_is_judged() -> None:
+    # r1's own edge case on NeMo-Skills' gold `3128 1/2`: answers that are no plainly written number
+    # (`6257/2`) go to math-verify, which read the gold as the product 3128 * 1/2 = 1564.
+    answers = ["<answer>6257/2</answer>", "<answer>3128/2</answer>", r"so $\boxed{3128 + \frac{1}{2}}$"]
+    assert correctness(answers, ["3128 1/2"] * 3, workers=2) == [True, False, True]
