@@ -15,12 +15,8 @@ import math
 from collections.abc import Callable, Sequence
 
 from r1cli.plumbing.errors import R1Error
-from r1cli.rewards.answers import (
-    ANSWER_PLACES,
-    completion_text,
-    extract_gold_answer,
-    extract_model_answer,
-)
+from r1cli.rewards.answers import ANSWER_PLACES, extract_gold_answer, extract_model_answer
+from r1cli.rewards.completions import completion_text
 from r1cli.rewards.verifier import get_verifier
 
 

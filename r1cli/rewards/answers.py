@@ -14,15 +14,18 @@ every completion before any math verification, and safe to import anywhere:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
+# Also read from here by the stages (coldstart, chat, train): the texts GRPO passes, now in their own module.
+from r1cli.rewards.completions import completion_text, opens_think, prompt_text, scored_texts
 from r1cli.rewards.latex_text import (
     TAIL_CHARS,
     boxed_run,
     boxes,
     has_math_marks,
+    one_matrix,
     single_span,
     tail_for_extraction,
+    without_commands,
 )
 from r1cli.rewards.numbers import plain_number
 
@@ -60,7 +63,6 @@ _NUMBER_RE = re.compile(
 )
 _SENTENCE_END_RE = re.compile(r"\.(?=\s|$)")
 _WORD_RE = re.compile(r"(?<!\\)\b[A-Za-z]{3,}\b")
-_LATEX_COMMAND_RE = re.compile(r"\\[A-Za-z]+")
 _DOLLAR_RE = re.compile(r"(?<!\\)\$")
 _PLAIN_NUMBER_RE = re.compile(r"^-?(?:\d+(?:\.\d+)?|\.\d+)$")
 # A short `<answer>` block is the answer itself; a longer one is read like a whole completion.
@@ -112,6 +114,9 @@ def normalize_answer(answer: str) -> str:
     ('10000', '11111100', '$1$ and $2$')
     """
     answer = _strip_delimiters(answer)
+    matrix = one_matrix(answer)
+    if matrix is not None:
+        return matrix
     if not has_math_marks(answer):
         answer = re.sub(r"^\\?\$\s*(?=-?\d)", "", answer)  # currency: $18, \$18
         answer = re.sub(r"^(-?)\\?\$\s*(?=\d)", r"\1", answer)  # -$5
@@ -180,7 +185,7 @@ def _from_math_text(text: str) -> str:
     phrase = _answer_is(text)
     if phrase is not None and (not has_math_marks(phrase) or single_span(phrase) is not None):
         reduced = _reduce_phrase(phrase)
-        if reduced and not _WORD_RE.search(_LATEX_COMMAND_RE.sub("", reduced)):
+        if reduced and not _WORD_RE.search(without_commands(reduced)):
             return reduced
     anchors = list(_ANSWER_AFTER_BOX_RE.finditer(text))
     if anchors and anchors[-1].start() < len(text) - TAIL_CHARS:
@@ -192,17 +197,19 @@ def _from_math_text(text: str) -> str:
 def _only_dollars(line: str) -> bool:
     """A line whose only math marks are `$` and which holds no words outside LaTeX commands."""
     bare = _DOLLAR_RE.sub(" ", line)
-    return not has_math_marks(bare) and not _WORD_RE.search(_LATEX_COMMAND_RE.sub("", bare))
+    return not has_math_marks(bare) and not _WORD_RE.search(without_commands(bare))
 
 
 def _from_plain_text(text: str) -> str | None:
     """A text without math delimiters: the text itself when it is one line of math (no prose:
     `\\frac{10}{9}`, `1 000`, a long expression), "the answer is X", "A: X", else the last number."""
     line = text.strip()
+    if one_matrix(line) is not None:  # a matrix written over several lines
+        return normalize_answer(line)
     if (
         len(line) <= MAX_ANSWER_CHARS
         and "\n" not in line
-        and not re.search(r"[A-Za-z]{2,}", _LATEX_COMMAND_RE.sub("", line))
+        and not re.search(r"[A-Za-z]{2,}", without_commands(line))
     ):
         return normalize_answer(line)
     phrase = _answer_is(text)
@@ -271,6 +278,8 @@ def extract_gold_answer(text: str | int | float | None) -> str | None:
     boxed = _from_boxes(text)
     if boxed is not None:
         return _clip(boxed)
+    if one_matrix(text) is not None:  # a matrix written over several lines
+        return _clip(normalize_answer(text))
     if "\n" not in text and len(text) <= MAX_PLAIN_GOLD_CHARS:
         if has_math_marks(text):
             return _clip(_from_math_text(text))
@@ -316,86 +325,8 @@ def extract_model_answer(text: str | None, answer_in: str = "anywhere") -> str |
         if len(inner) <= _SHORT_BLOCK_CHARS and not has_math_marks(inner):
             phrase = _answer_is(inner)
             reduced = _reduce_phrase(phrase if phrase and len(inner) > len(phrase) + 3 else inner)
-            if not (_WORD_RE.search(reduced) and _NUMBER_RE.search(reduced)):
+            if not (_WORD_RE.search(without_commands(reduced)) and _NUMBER_RE.search(reduced)):
                 return _clip(reduced)
             return _clip(_from_plain_text(inner))
         return final_answer(inner)
     return final_answer(text) if answer_in != "tags" else None
-
-
-def completion_text(completion: object) -> str:
-    """The text of a completion as GRPO passes it: a string, or chat messages (the last assistant's content).
-
-    >>> completion_text([{"role": "assistant", "content": "<answer>4</answer>"}])
-    '<answer>4</answer>'
-    """
-    if isinstance(completion, str):
-        return completion
-    if isinstance(completion, dict):
-        content = completion.get("content")
-        return content if isinstance(content, str) else ""
-    if isinstance(completion, list | tuple) and completion:
-        messages = [m for m in completion if isinstance(m, dict)]
-        assistant = [m for m in messages if m.get("role", "assistant") == "assistant"]
-        chosen = (assistant or messages or [None])[-1]
-        return completion_text(chosen) if chosen is not None else ""
-    return ""
-
-
-def prompt_text(prompt: object) -> str:
-    """The text of a prompt: a string, or chat messages (the last user message's content)."""
-    if isinstance(prompt, str):
-        return prompt
-    if isinstance(prompt, list | tuple) and prompt:
-        messages = [m for m in prompt if isinstance(m, dict) and isinstance(m.get("content"), str)]
-        users = [m for m in messages if m.get("role") == "user"]
-        chosen = (users or messages or [None])[-1]
-        return chosen["content"] if chosen is not None else ""
-    return ""
-
-
-def opens_think(prompt: object) -> bool:
-    r"""Whether the model's turn starts inside an opened `<think>`: the rendered prompt text ends with it
-    (the chat templates of DeepSeek-R1 distills and other reasoning models end with `<think>\n`), or a
-    chat prompt ends with an assistant message that does (a prefilled reply). Other prompts: False.
-
-    >>> opens_think("<|im_start|>assistant\n<think>\n"), opens_think("<|im_start|>assistant\n")
-    (True, False)
-    """
-    if isinstance(prompt, str):
-        return prompt.rstrip().endswith("<think>")
-    if isinstance(prompt, list | tuple) and prompt and isinstance(prompt[-1], dict):
-        last = prompt[-1]
-        content = last.get("content")
-        return (
-            last.get("role") == "assistant"
-            and isinstance(content, str)
-            and content.rstrip().endswith("<think>")
-        )
-    return False
-
-
-def scored_texts(
-    completions: Sequence[object],
-    prompts: Sequence[object] | None = None,
-    rendered_prompt: Sequence[object] | None = None,
-) -> list[str]:
-    r"""The completions' texts as the format rewards and training statistics read them: `<think>` put
-    back in front where the row's prompt opened it. Per row, the rendered prompt text (the
-    `rendered_prompt` column `r1 train zero` adds for chat prompts) decides when given, else the prompt.
-
-    >>> scored_texts(["x</think><answer>4</answer>", "<think>x</think>"], ["Q<think>\n", "Q"])
-    ['<think>x</think><answer>4</answer>', '<think>x</think>']
-    """
-    texts = []
-    for index, completion in enumerate(completions):
-        text = completion_text(completion)
-        rendered = _at(rendered_prompt, index)
-        if opens_think(rendered if isinstance(rendered, str) else _at(prompts, index)):
-            text = "<think>" + text
-        texts.append(text)
-    return texts
-
-
-def _at(values: Sequence[object] | None, index: int) -> object:
-    return values[index] if values is not None and index < len(values) else None

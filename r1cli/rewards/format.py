@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 
 from r1cli.plumbing.errors import R1Error
-from r1cli.rewards.answers import completion_text, scored_texts
+from r1cli.rewards.completions import completion_text, scored_texts
 
 _TAGS = ("<think>", "</think>", "<answer>", "</answer>")
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from r1cli.rewards.answers import prompt_text, scored_texts
+from r1cli.rewards.completions import prompt_text, scored_texts
 
 # Script -> character class. Order matters only for readability; the classes do not overlap.
 _SCRIPTS: dict[str, str] = {

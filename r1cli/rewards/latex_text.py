@@ -18,11 +18,23 @@ import itertools
 import re
 from typing import NamedTuple
 
-__all__ = ["Box", "boxed_run", "boxes", "has_math_marks", "single_span", "tail_for_extraction"]
+__all__ = [
+    "Box",
+    "boxed_run",
+    "boxes",
+    "has_math_marks",
+    "one_matrix",
+    "single_span",
+    "tail_for_extraction",
+    "without_commands",
+]
 
 # What makes a string "text to extract from" rather than a bare answer: math delimiters or a box.
 _MATH_MARK_RE = re.compile(r"\\\(|\\\[|\\boxed\b|\\fbox\b")
 _BOXED_RE = re.compile(r"\\(?:boxed|fbox)\b")
+# A LaTeX command, or a whole `\begin{pmatrix}` / `\end{pmatrix}`: an environment's name is no prose.
+_COMMAND_RE = re.compile(r"\\(?:begin|end)\s*\{[A-Za-z*]*\}|\\[A-Za-z]+")
+_MATRIX_TAG_RE = re.compile(r"\\(begin|end)\s*\{(?:[pbBvV]?matrix|smallmatrix|array)\*?\}")
 _DOLLAR_RE = re.compile(r"(?<!\\)\$")
 _MAX_BOXES = 8
 _MAX_BRACED_CHARS = 20_000
@@ -52,6 +64,15 @@ def has_math_marks(text: str) -> bool:
         return True
     dollars = _DOLLAR_RE.finditer(text)
     return next(dollars, None) is not None and next(dollars, None) is not None
+
+
+def without_commands(text: str) -> str:
+    r"""`text` with its LaTeX commands and environment names taken out: what is left is where prose shows.
+
+    >>> without_commands(r"\begin{bmatrix} 1 \\ 2 \end{bmatrix}"), without_commands(r"18\text{ dollars}")
+    (' 1 \\\\ 2 ', '18{ dollars}')
+    """
+    return _COMMAND_RE.sub("", text)
 
 
 def _braced(text: str, start: int) -> tuple[str, int] | None:
@@ -129,6 +150,31 @@ def _joins_answers(gap: str) -> bool:
         return False
     gap = re.sub(r"\\[A-Za-z]+|\\.", " ", gap)
     return re.search(r"[,;]|\b(?:and|or)\b", gap) is not None or re.search(r"[A-Za-z]", gap) is None
+
+
+def one_matrix(text: str) -> str | None:
+    r"""The text on one line when it is one matrix (`pmatrix`, `bmatrix`, `array`, ...) and nothing else,
+    as golds often write a matrix over several lines; None otherwise.
+
+    >>> one_matrix("\\begin{pmatrix}\n 1 & 2 \\\\\n 3 & 4\n\\end{pmatrix}")
+    '\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}'
+    >>> one_matrix(r"\begin{pmatrix}1\end{pmatrix} + \begin{pmatrix}2\end{pmatrix}") is None
+    True
+    """
+    text = text.strip()
+    if not (text.startswith("\\begin") and text.endswith("}")):
+        return None
+    tags = list(_MATRIX_TAG_RE.finditer(text))
+    if not tags or tags[0].start() != 0 or tags[-1].end() != len(text):
+        return None
+    depth = 0
+    for tag in tags[:-1]:
+        depth += 1 if tag.group(1) == "begin" else -1
+        if depth <= 0:  # closed before the end: two matrices, or a stray \end
+            return None
+    if depth != 1 or tags[-1].group(1) != "end":
+        return None
+    return " ".join(text.split())
 
 
 def single_span(text: str) -> str | None:

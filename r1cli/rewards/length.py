@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 from r1cli.plumbing.errors import R1Error
 from r1cli.rewards.accuracy import correctness
-from r1cli.rewards.answers import completion_text
+from r1cli.rewards.completions import completion_text
 
 
 def completion_lengths(completions: Sequence, completion_ids: Sequence | None = None) -> list[int]:

@@ -20,7 +20,8 @@ from sympy import Basic, Derivative, Eq, Expr, Float, Integral, Product, S, Subs
 from sympy.core.function import AppliedUndef
 
 from r1cli.rewards import fast_latex  # noqa: F401  (patches latex2sympy's parser on import)
-from r1cli.rewards.latex_text import has_math_marks, single_span
+from r1cli.rewards.latex_text import has_math_marks, single_span, without_commands
+from r1cli.rewards.numbers import mixed_number_value
 
 # math-verify warns once that its timeout is off: the verifier enforces it, so the note is noise.
 logging.getLogger("math_verify").setLevel(logging.ERROR)
@@ -64,6 +65,9 @@ def parse_answer(answer: str) -> tuple:
 
 
 def _parse(answer: str) -> list:
+    mixed = mixed_number_value(answer)
+    if mixed is not None:  # `3128 1/2` is 3128.5, not the product 1564 math-verify makes of it
+        answer = f"\\frac{{{mixed.numerator}}}{{{mixed.denominator}}}"
     if has_math_marks(answer):
         return _parse_text(answer)
     return _parse_bare(answer)
@@ -93,7 +97,7 @@ def _parse_bare(answer: str) -> list:
     scientific = _SCIENTIFIC_RE.match(answer)
     if scientific:
         answer = f"{scientific.group(1)} \\times 10^{{{int(scientific.group(2))}}}"
-    if _PROSE_RE.search(re.sub(r"\\[a-zA-Z]+", "", answer)) and not _NUMBER_LIST_RE.search(answer):
+    if _PROSE_RE.search(without_commands(answer)) and not _NUMBER_LIST_RE.search(answer):
         parsed = parse(answer, _LATEX_OR_EXPR, parsing_timeout=None)
         if _has_sympy(parsed):
             return parsed

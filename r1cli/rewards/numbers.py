@@ -1,4 +1,5 @@
-r"""How people write one number: thousands separators, LaTeX spacing, a decimal comma. Pure string rules.
+r"""How people write one number: thousands separators, LaTeX spacing, a decimal comma, a mixed number.
+Pure string rules.
 
 Each rule is a small function with its cases as doctests; `r1cli.rewards.answers` applies them to a
 final answer before anything compares it, and `r1cli.rewards.verifier` reads the decimal comma.
@@ -12,7 +13,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-__all__ = ["decimal_comma_value", "plain_number"]
+__all__ = ["decimal_comma_value", "mixed_number_value", "plain_number"]
 
 # `1,234`, `1 234`, `1,234.5`: groups of exactly three digits after the first.
 # A leading 0 is no thousands group: `0,111` is a decimal comma.
@@ -21,6 +22,10 @@ _SPACE_THOUSANDS_RE = re.compile(r"^-?[1-9]\d{0,2}(?: \d{3})+(?:\.\d+)?$")
 # Indian grouping (`56,01,78,95,760`) and other comma-grouped digit runs once LaTeX spacing is gone.
 _COMMA_GROUPS_RE = re.compile(r"^-?[1-9]\d{0,2}(?:,\d{2,3})*,\d{3}(?:\.\d+)?$")
 _DECIMAL_COMMA_RE = re.compile(r"^(-?)(\d+),(\d+)$")
+# A whole number and a proper fraction: `3128 1/2`, `918\frac{1}{2}`, `-2\tfrac{3}{4}`.
+_MIXED_NUMBER_RE = re.compile(
+    r"^(-?)([1-9]\d*)(?:\s+(\d+)\s*/\s*(\d+)|\s*\\[dt]?frac\s*\{\s*(\d+)\s*\}\s*\{\s*(\d+)\s*\})$"
+)
 # LaTeX spacing inside a number: `\!`, `\,`, `{,}`; a trailing backslash left by a cut `\\`.
 _LATEX_SPACING_RE = re.compile(r"(?<!\\)\\[!,;: ]\s*")
 
@@ -70,4 +75,23 @@ def decimal_comma_value(text: str) -> Fraction | None:
         return None
     sign, whole, fraction = match.groups()
     value = Fraction(f"{whole}.{fraction}")
+    return -value if sign else value
+
+
+def mixed_number_value(text: str) -> Fraction | None:
+    r"""The value of a mixed number, a whole number followed by a proper fraction (`3128 1/2` = 3128.5,
+    `918\frac{1}{2}` = 918.5, `-2 3/4` = -2.75), as graders' tests read it (NeMo-Skills: `3128 1/2` is
+    3128.5), not the product math-verify's parser makes of it (1564); None for anything else.
+
+    >>> mixed_number_value("3128 1/2"), mixed_number_value(r"-2\frac{3}{4}"), mixed_number_value("2 4/3")
+    (Fraction(6257, 2), Fraction(-11, 4), None)
+    """
+    match = _MIXED_NUMBER_RE.match(text.strip())
+    if not match:
+        return None
+    sign, whole, *fraction = match.groups()
+    numerator, denominator = (int(part) for part in fraction if part is not None)
+    if not 0 < numerator < denominator:
+        return None
+    value = int(whole) + Fraction(numerator, denominator)
     return -value if sign else value

@@ -1,5 +1,6 @@
 r"""Numbers judged in the parent process: identical strings and plainly written numbers, with
-math-verify's own verdicts, so that most GSM8K-style pairs never start a worker (r1cli/rewards/verifier.py).
+math-verify's own verdicts, so that most GSM8K-style pairs never start a worker (r1cli/rewards/verifier.py);
+and the answer kinds other graders' tests agree on (r1cli/rewards/answer_kinds.py).
 
 `quick_judge(gold, answer)` is True or False where its rules give math-verify's verdict, NotImplemented
 where math-verify must decide. Pure: no sympy, no math-verify import.
@@ -10,8 +11,9 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
+from r1cli.rewards.answer_kinds import judge_answer_kind
 from r1cli.rewards.latex_text import single_span
-from r1cli.rewards.numbers import decimal_comma_value
+from r1cli.rewards.numbers import decimal_comma_value, mixed_number_value
 
 __all__ = ["number_value", "quick_judge"]
 
@@ -25,15 +27,17 @@ _MAX_EXPONENT = 400
 
 
 def number_value(text: str) -> tuple[Fraction, bool] | None:
-    r"""The exact value of a number written plainly (`-12`, `0.5`, `4.5e33`, `\frac{1}{2}`), and whether
-    math-verify reads it as exact (an integer or a fraction, not a decimal); None for anything else.
+    r"""The exact value of a number written plainly (`-12`, `0.5`, `4.5e33`, `\frac{1}{2}`, the mixed number
+    `3128 1/2`), and whether math-verify reads it as exact (an integer or a fraction, not a decimal); None
+    for anything else.
 
     >>> number_value("-0.25"), number_value(r"\dfrac{3}{4}"), number_value("x")
     ((Fraction(-1, 4), False), (Fraction(3, 4), True), None)
     """
     match = _NUMBER_RE.match(text)
     if not match:
-        return None
+        mixed = mixed_number_value(text)
+        return None if mixed is None else (mixed, True)
     sign, mantissa, exponent, decimal, numerator, denominator = match.groups()
     try:
         if mantissa is not None:
@@ -52,8 +56,8 @@ def number_value(text: str) -> tuple[Fraction, bool] | None:
 
 
 def quick_judge(gold: str, answer: str | None) -> bool | type[NotImplemented] | None:
-    r"""Judge identical strings and plainly written numbers without sympy; NotImplemented when
-    math-verify must decide.
+    r"""Judge identical strings, plainly written numbers and the answer kinds of `judge_answer_kind`
+    (multiple choice, fonts, primes) without sympy; NotImplemented when math-verify must decide.
 
     Equal values are equal for math-verify too, and unequal exact numbers (integers, fractions) unequal.
     Decimals are compared by math-verify rounded to 6 places (1/3 == 0.333333), and the verifier refuses
@@ -69,14 +73,16 @@ def quick_judge(gold: str, answer: str | None) -> bool | type[NotImplemented] | 
 
     >>> quick_judge(r"\text{(B)}", r"\text{(B)}"), quick_judge(r"$\frac{\pi r}{h+r}$", r"\frac{\pi r}{h+r}")
     (True, True)
+    >>> quick_judge("C", "C. x = 42"), quick_judge("E", "E'"), quick_judge("3128 1/2", "3128.5")
+    (True, False, True)
     """
     if answer is not None and _math_content(answer) == _math_content(gold):
         return True
     gold_value = number_value(gold)
     if answer is not None and _decimal_comma_equal(gold, answer, gold_value):
         return True
-    if gold_value is None:
-        return NotImplemented
+    if gold_value is None:  # the answer kinds have no number for a gold: they are read only here
+        return judge_answer_kind(gold, answer) if answer is not None else NotImplemented
     if answer is None:
         return False
     answer_value = number_value(answer)

@@ -1,8 +1,8 @@
 r"""Hang-proof math verification: worker processes, a hard per-pair timeout, and a verdict cache.
 
 `Verifier.judge_many(pairs)` judges (gold answer, model answer) string pairs. Plainly written numbers
-(`18`, `0.5`, `4.5e33`, `\frac{1}{2}`) and answers written exactly as the gold are judged right here,
-without sympy or a worker (r1cli/rewards/quick.py), wherever that gives math-verify's verdict; everything else goes to worker
+(`18`, `0.5`, `4.5e33`, `\frac{1}{2}`), answers written exactly as the gold and the answer kinds of
+r1cli/rewards/answer_kinds.py are judged here, without sympy or a worker (r1cli/rewards/quick.py); everything else goes to worker
 processes (r1cli.rewards.worker) running `r1cli.rewards.mathcheck`, in batches that keep each gold's pairs together. A worker
 that spends more than the timeout in CPU time on one pair (say `9^{9^{9^{9}}}`, whose big-integer power
 no signal can interrupt), or twice that in wall-clock time, is killed and replaced: that pair scores

@@ -9,6 +9,7 @@ import pytest
 
 MODULES = [
     "r1cli.rewards.answers",
+    "r1cli.rewards.completions",
     "r1cli.rewards.latex_text",
     "r1cli.rewards.numbers",
     "r1cli.rewards.format",
@@ -16,6 +17,7 @@ MODULES = [
     "r1cli.rewards.length",
     "r1cli.rewards.language",
     "r1cli.rewards.quick",
+    "r1cli.rewards.answer_kinds",
     "r1cli.plumbing.jsonl",
     "r1cli.plumbing.paths",
     "r1cli.data.split",
@@ -27,6 +29,7 @@ MODULES = [
     "r1cli.train.completions_log",
     "r1cli.report.samples",
     "r1cli.report.bands",
+    "r1cli.report.summary",
     "r1cli.models.environment",
     "r1cli.recipe.builtin_recipes",
     "r1cli.train.callbacks",
