@@ -75,8 +75,8 @@ def main() -> int:
     base = base_eval(args.model, out, extra)
     rows = [("base model", [base["accuracy"]], [base["format_rate"]], [base.get("mean_tokens", 0.0)])]
     runs: dict[str, list[dict]] = {}
-    for arm in args.arms:
-        for seed in args.seeds:
+    for seed in args.seeds:  # seed by seed: a session cut short leaves both arms of the first seed
+        for arm in args.arms:
             runs.setdefault(arm, []).append(run_arm(args.model, out, arm, seed, extra))
     for arm, stages in runs.items():
         if arm == "coldstart":
