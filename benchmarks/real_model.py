@@ -27,7 +27,7 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-R1 = [sys.executable, "-m", "r1cli.cli.entry"]
+R1 = [sys.executable, "-m", "r1cli.cli.main"]
 RECIPE = "smollm2-cpu"
 ARMS = {"zero": ["--pipeline.coldstart", "none"], "coldstart": ["--pipeline.coldstart", "traces"]}
 
