@@ -17,16 +17,14 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
-import socket
-import subprocess
 import sys
 import time
 from collections import deque
 from collections.abc import Iterable, Sequence
-from multiprocessing.connection import Connection, wait
-from pathlib import Path
+from multiprocessing.connection import wait
 
 from r1cli.plumbing.errors import R1Error
+from r1cli.rewards.processes import MAX_FAILED_STARTS, START_TIMEOUT, ForkServer, Worker
 from r1cli.rewards.quick import number_value, quick_judge
 
 __all__ = ["Verifier", "get_verifier"]
@@ -34,152 +32,6 @@ __all__ = ["Verifier", "get_verifier"]
 # Pairs sent to a worker in one message; small enough that a killed worker loses little work.
 _BATCH = 8
 _CACHE_LIMIT = 200_000
-# Workers that die before saying "ready" this many times in a row: something is broken, stop trying.
-_MAX_FAILED_STARTS = 3
-# A worker not ready after this long (importing math-verify takes well under a second) counts as failed.
-_START_TIMEOUT = 60.0
-# The timeout counts the worker's CPU seconds on one pair, so that verdicts do not depend on how loaded
-# the machine is; a pair is given up after this many times the timeout in wall-clock seconds whatever.
-_WALL_FACTOR = 2.0
-_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
-def _cpu_seconds(pid: int) -> float | None:
-    """CPU seconds (user + system) a process has used so far; None where /proc cannot tell (not Linux)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            fields = handle.read().rsplit(b")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
-    except (OSError, IndexError, ValueError):
-        return None
-
-
-def _worker_env() -> dict[str, str]:
-    env = dict(os.environ)
-    package_root = str(Path(__file__).resolve().parents[2])
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
-    return env
-
-
-class _ForkServer:
-    """`python -m r1cli.rewards.worker --fork-server FD`: imports math-verify once, forks workers.
-
-    A plain subprocess rather than multiprocessing: it never re-imports the caller's `__main__` (user
-    scripts need no `if __name__ == "__main__"` guard), it can be started from any thread, and a worker
-    killed on a timeout is replaced by a fork in milliseconds instead of a new interpreter.
-    """
-
-    def __init__(self) -> None:
-        ours, theirs = socket.socketpair()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "r1cli.rewards.worker", "--fork-server", str(theirs.fileno())],
-            pass_fds=(theirs.fileno(),),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            env=_worker_env(),
-        )
-        theirs.close()
-        ours.settimeout(30)  # it answers at once, once math-verify is imported: never wait forever
-        self.control = ours
-        self.broken = False
-        self.unanswered: deque[_Worker] = deque()  # forked workers whose pid has not been read yet
-
-    def fork(self) -> Connection:
-        """Ask for a worker; returns our end of its socket (it says "ready" there once it runs)."""
-        ours, theirs = socket.socketpair()
-        try:
-            socket.send_fds(self.control, [b"F\0\0\0\0"], [theirs.fileno()])
-        finally:
-            theirs.close()
-        return Connection(ours.detach())
-
-    def _read_pids(self) -> None:
-        while self.unanswered:
-            reply = self._reply()
-            self.unanswered.popleft().pid = int.from_bytes(reply, "big")
-
-    def _reply(self) -> bytes:
-        data = b""
-        while len(data) < 4:
-            chunk = self.control.recv(4 - len(data))
-            if not chunk:
-                raise OSError("the math-verify fork server exited")
-            data += chunk
-        return data
-
-    def kill(self, worker: _Worker) -> None:
-        try:
-            self._read_pids()
-            if worker.pid:
-                self.control.sendall(b"K" + worker.pid.to_bytes(4, "big"))
-                self._reply()
-        except OSError:
-            self.broken = True  # replaced on the next fork; its workers exit when their socket closes
-
-    def close(self) -> None:
-        """Stop the server now (it may still be importing math-verify); its workers exit on their own."""
-        self.control.close()
-        self.process.kill()
-        self.process.wait()
-
-
-class _Worker:
-    """One forked worker: its socket, the pairs it holds, and when the current pair started."""
-
-    def __init__(self, server: _ForkServer) -> None:
-        self.server = server
-        self.pid = 0
-        self.conn = server.fork()
-        server.unanswered.append(self)
-        self.ready = False
-        self.born = time.monotonic()
-        self.inflight: deque[tuple[int, str, str | None]] = deque()
-        self.ends: deque[int] = deque()  # how many results until each batch sent is done
-        self.clock = 0.0  # when the pair at the head of `inflight` started
-        self.cpu_mark: float | None = None  # the worker's CPU seconds when that pair started
-        self.solving_gold = False  # the pair at the head is solving its gold equation
-
-    @property
-    def batches(self) -> int:
-        return len(self.ends)
-
-    def cpu(self) -> float | None:
-        return _cpu_seconds(self.pid) if self.pid else None
-
-    def start_clock(self) -> None:
-        self.clock = time.monotonic()
-        self.cpu_mark = self.cpu()
-
-    def overdue(self, timeout: float, now: float) -> bool:
-        """The pair at the head of `inflight` used more than `timeout` CPU seconds (or, where CPU time is
-        unknown, wall-clock seconds), or more than _WALL_FACTOR times that in wall-clock seconds."""
-        if not self.inflight:
-            return False
-        if now > self.clock + _WALL_FACTOR * timeout:
-            return True
-        cpu = self.cpu() if self.cpu_mark is not None else None
-        if cpu is None:
-            return now > self.clock + timeout
-        return cpu - self.cpu_mark > timeout
-
-    def send(self, batch: list[tuple[int, str, str | None]], slow_golds: set[str]) -> None:
-        if not self.inflight:
-            self.start_clock()
-        self.inflight.extend(batch)
-        self.ends.append(len(self.inflight))
-        self.conn.send([(index, gold, answer, gold in slow_golds) for index, gold, answer in batch])
-
-    def done_one(self) -> None:
-        """The pair at the head of `inflight` has its verdict."""
-        self.inflight.popleft()
-        self.ends = deque(end - 1 for end in self.ends if end > 1)
-        self.solving_gold = False
-        if self.inflight:
-            self.start_clock()
-
-    def kill(self) -> None:
-        self.server.kill(self)
-        self.conn.close()
 
 
 def _batches_by_gold(
@@ -225,8 +77,8 @@ class Verifier:
         self.timeout = float(timeout)
         self.timeouts = 0  # pairs given up on: past the timeout (or their worker crashed)
         self._cache: dict[tuple[str, str | None], bool | None] = {}
-        self._pool: list[_Worker] = []
-        self._server: _ForkServer | None = None
+        self._pool: list[Worker] = []
+        self._server: ForkServer | None = None
         self._failed_starts = 0
         # Golds whose equation could not be solved within the timeout: their later pairs are not made to
         # solve it again (they would time out the same way), they score None at once.
@@ -243,15 +95,15 @@ class Verifier:
         if any(gold is not None and number_value(gold) is None for gold in golds):
             self.start()
 
-    def _new_worker(self) -> _Worker:
+    def _new_worker(self) -> Worker:
         """A worker forked by the server; a server that died is started again (once per call)."""
         for attempt in range(2):
             if self._server is None or self._server.broken or self._server.process.poll() is not None:
                 if self._server is not None:
                     self._server.close()
-                self._server = _SPARE_SERVERS.pop() if _SPARE_SERVERS else _ForkServer()
+                self._server = _SPARE_SERVERS.pop() if _SPARE_SERVERS else ForkServer()
             try:
-                return _Worker(self._server)
+                return Worker(self._server)
             except OSError:
                 self._server.close()
                 self._server = None
@@ -327,13 +179,13 @@ class Verifier:
                         died = True
                 now = time.monotonic()
                 overdue = worker.overdue(self.timeout, now) or (
-                    not worker.ready and now > worker.born + _START_TIMEOUT
+                    not worker.ready and now > worker.born + START_TIMEOUT
                 )
                 if died or overdue:
                     remaining -= self._replace(slot, pending, started=worker.ready)
         return results
 
-    def _receive(self, worker: _Worker, results: list[bool | None]) -> int:
+    def _receive(self, worker: Worker, results: list[bool | None]) -> int:
         done = 0
         while worker.conn.poll():
             message = worker.conn.recv()
@@ -359,7 +211,7 @@ class Verifier:
         worker.kill()
         if not started:
             self._failed_starts += 1
-            if self._failed_starts >= _MAX_FAILED_STARTS:
+            if self._failed_starts >= MAX_FAILED_STARTS:
                 self._give_up()
         lost = 0
         if worker.inflight:
@@ -387,7 +239,7 @@ class Verifier:
 
 
 _VERIFIERS: dict[tuple[int, float], Verifier] = {}
-_SPARE_SERVERS: list[_ForkServer] = []
+_SPARE_SERVERS: list[ForkServer] = []
 
 
 def prestart_server() -> None:
@@ -395,7 +247,7 @@ def prestart_server() -> None:
     then run while the caller is still starting up (`r1 reward score` calls it before importing typer).
     One left unused is stopped at exit."""
     if not _SPARE_SERVERS:
-        _SPARE_SERVERS.append(_ForkServer())
+        _SPARE_SERVERS.append(ForkServer())
 
 
 def get_verifier(workers: int = 1, timeout: float = 3.0) -> Verifier:
