@@ -76,6 +76,22 @@ def engine(
     return seconds, [row["completion"].strip() for row in rows], result.tokens
 
 
+def whole_process(model: str, prompts: list[Prompt], overrides: list[str], workdir: Path) -> float:
+    """`r1 sample reject` on the same prompts and settings, timed from the shell's side: start-up (imports,
+    model load, the reward workers) included, which a user pays for every command."""
+    import subprocess
+
+    data = workdir / "problems.jsonl"
+    data.write_text("".join(json.dumps({"id": p.id, "problem": p.row["problem"]}) + "\n" for p in prompts))
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "r1cli.cli.main", "sample", "reject", "-m", model, "--data", str(data),
+         "-o", str(workdir / "whole.jsonl"), "-k", "1", "--keep-all", "--rewards", "format", *overrides],
+        check=True, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--prompts", type=int, default=64)
@@ -122,6 +138,12 @@ def main() -> None:
         f"r1 generation engine:        {best:.2f} s  ({len(prompts) / best:.2f} prompts/s, {tokens / best:.0f} tokens/s)"
     )
     print(f"identical greedy completions: {same}/{len(prompts)}")
+    with tempfile.TemporaryDirectory() as workdir:
+        whole = whole_process(args.model, prompts, overrides, Path(workdir))
+    print(
+        f"whole process (r1 sample reject, same prompts): {whole:.2f} s, of which start-up and scoring "
+        f"{whole - best:.2f} s ({100 * (whole - best) / whole:.0f} %) beside the engine's {best:.2f} s in process"
+    )
     print(f"speedup: {base / best:.1f}x (target >= 10x)")
 
 

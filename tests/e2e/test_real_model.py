@@ -133,8 +133,11 @@ def test_distill_traces_of_the_real_model_into_r1_tiny(
     bench = addition_problems(tmp_path / "bench.jsonl", 4)
     out = tmp_path / "distill"
     r1_ok("distill", "--teacher", str(zero_dir), "--data", str(bench), "-o", str(out), "--method", "traces",
-        "--filter", "none", "--sft.max_steps", "1", "--sft.save_strategy", "no", *GEN)  # fmt: skip
+        "--filter", "none", "-k", "1", "--sft.max_steps", "1", "--sft.save_strategy", "no", *GEN)  # fmt: skip
     student = out / "student"
     assert (student / "model.safetensors").is_file()
     assert json.loads((student / "config.json").read_text())["vocab_size"] != 49152  # r1-tiny's own
-    assert len(read_rows(out / "traces.jsonl")) == 4
+    traces = read_rows(out / "traces.jsonl")
+    ids = [row["id"] for row in traces]  # -k 1: one trace per train problem (distill holds some out)
+    assert ids and len(ids) == len(set(ids)) and set(ids) <= set(range(4))
+    assert all(row["sample"] == 0 for row in traces)
