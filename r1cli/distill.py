@@ -252,7 +252,7 @@ def _train_on_logits(recipe: Recipe, teacher: str, student: Recipe, train_split:
     from r1cli.models.folders import open_model_for_recipe
     from r1cli.models.loading import load_tokenizer, lora_config, model_settings
     from r1cli.models.prompting import system_prompt_of_dataset
-    from r1cli.recipe.trl_config import build_trainer_config
+    from r1cli.recipe.trl_config import activation_checkpointing, build_trainer_config
     from r1cli.train.callbacks import quiet_libraries, quiet_trainer_output, trainer_callbacks
     from r1cli.train.output import start_run, train_and_save
     from r1cli.train.sft import load_start_model
@@ -265,7 +265,7 @@ def _train_on_logits(recipe: Recipe, teacher: str, student: Recipe, train_split:
     checkpoint = start_run(student, out, resume=(out / "recipe.toml").exists(), trained=LOGITS_TRAINED)
     tokenizer = load_tokenizer(model_settings(student), padding_side="left")
     teacher_model, _ = open_model_for_recipe(model_settings(recipe), name=teacher, padding_side="left")
-    model = load_start_model(student, gradient_checkpointing=bool(config.activation_checkpointing))
+    model = load_start_model(student, gradient_checkpointing=activation_checkpointing(config))
     with quiet_datasets():
         trainer = DistillationTrainer(
             model=model,

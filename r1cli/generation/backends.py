@@ -54,6 +54,10 @@ def generation_settings(section: Mapping[str, Any], num_samples: int | None = No
         raise R1Error(f"generation.temperature must be 0 (greedy) or more, got {temperature!r}")
     if isinstance(top_p, bool) or not isinstance(top_p, int | float) or not 0 < top_p <= 1:
         raise R1Error(f"generation.top_p must be in (0, 1], got {top_p!r}")
+    for key, minimum in (("max_model_len", 0), ("kv_cache_gib", 0.01)):
+        value = gen.setdefault(key, {"max_model_len": 0, "kv_cache_gib": 2}[key])
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
+            raise R1Error(f"generation.{key} must be a number of at least {minimum:g}, got {value!r}")
     backend = gen.setdefault("backend", "transformers")
     if backend not in BACKENDS:
         raise R1Error(f"unknown generation.backend '{backend}'", hint=f"use one of {', '.join(BACKENDS)}")
@@ -162,14 +166,19 @@ class VllmGenerator:
     """The same interface on vLLM (`generation.backend = "vllm"`): vLLM batches and schedules by itself."""
 
     def __init__(self, source: str, model_cfg: Mapping[str, Any], gen: Mapping[str, Any]):
-        from vllm import LLM
+        import torch
 
+        LLM = import_vllm().LLM
         self.gen = dict(gen)
-        dtype = str(model_cfg.get("dtype", "auto"))
+        self.on_cpu = not torch.cuda.is_available()
         self.llm = LLM(
             model=source,
-            dtype=dtype,
+            dtype=vllm_dtype(str(model_cfg.get("dtype", "auto")), self.on_cpu),
             trust_remote_code=bool(model_cfg.get("trust_remote_code", False)),
+            max_model_len=int(self.gen["max_model_len"]) or None,  # 0: the model's own positions
+            kv_cache_memory_bytes=int(float(self.gen["kv_cache_gib"]) * GIB),
+            seed=int(self.gen.get("seed", 0)),
+            enforce_eager=self.on_cpu,  # no graphs to capture on a CPU
         )
 
     def generate(self, conversations: Sequence[list[dict[str, str]]], num_samples: int) -> list[list[Sample]]:
@@ -180,7 +189,9 @@ class VllmGenerator:
             temperature=float(self.gen["temperature"]),
             top_p=float(self.gen["top_p"]) if float(self.gen["temperature"]) > 0 else 1.0,
             max_tokens=int(self.gen["max_new_tokens"]),
-            seed=int(self.gen.get("seed", 0)),
+            # vLLM's CPU build kills its engine on a per-request seed once chunked prefill drops a sampled
+            # token ("CPU Generator does not use offset"): there the seed is the engine's, given above.
+            seed=None if self.on_cpu else int(self.gen.get("seed", 0)),
             repetition_penalty=1.0,  # r1's settings alone, as with the transformers backend
             top_k=-1,
         )
@@ -192,6 +203,43 @@ class VllmGenerator:
             ]
             for output in outputs
         ]
+
+
+GIB = 1024**3
+# Prompts handed to vLLM in one call: it batches and schedules them itself; a killed run loses at most these.
+VLLM_PROMPTS_PER_CALL = 256
+
+
+def import_vllm() -> Any:
+    """The vllm module, with its CPU build's known install failure turned into one line."""
+    try:
+        import vllm
+        from vllm import LLM  # noqa: F401  (the import that fails beside mismatched torchvision builds)
+    except (ImportError, RuntimeError) as exc:
+        if "torchvision" in str(exc) or "torchaudio" in str(exc) or "torchcodec" in str(exc):
+            raise R1Error(
+                f"vllm does not import: {str(exc).strip().splitlines()[0]}",
+                hint="the torchvision / torchaudio / torchcodec builds beside torch's CPU build do not load: "
+                "pip uninstall -y torchvision torchaudio torchcodec (vLLM generates text without them)",
+            ) from None
+        raise
+    return vllm
+
+
+def vllm_dtype(dtype: str, on_cpu: bool) -> str:
+    """The dtype vLLM runs in: the recipe's, and for "auto" on a CPU bfloat16 only where the CPU has native
+    bf16 matmuls (AVX512-BF16 or AMX), else float32 (emulated bf16 is slower there).
+
+    >>> vllm_dtype("float16", on_cpu=False), vllm_dtype("auto", on_cpu=False)
+    ('float16', 'auto')
+    """
+    if dtype != "auto" or not on_cpu:
+        return dtype
+    import torch
+
+    native = getattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)()
+    native = native or getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)()
+    return "bfloat16" if native else "float32"
 
 
 def open_generator(

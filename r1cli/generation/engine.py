@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from r1cli.data.problems import Prompt, gold_of
 from r1cli.generation.backends import (
     SAMPLING_KEYS,
+    VLLM_PROMPTS_PER_CALL,
     Sample,
     generation_settings,
     open_generator,
@@ -280,6 +281,8 @@ def generate_jsonl(
                     f"temperature 0 is greedy: the {gen['num_samples']} samples of a prompt are the same text"
                 )
             per_batch = max(1, int(gen["batch_size"]) // int(gen["num_samples"]))
+            if gen["backend"] == "vllm":  # vLLM schedules by itself: whole chunks of prompts, not batches
+                per_batch = max(per_batch, VLLM_PROMPTS_PER_CALL)
             todo = by_length(todo, per_batch * SORT_WINDOW)
             with GenerationProgress(len(prompts), result.resumed) as progress:
                 for start in range(0, len(todo), per_batch):

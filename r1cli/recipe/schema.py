@@ -36,6 +36,14 @@ EXTRA_KINDS: dict[str, frozenset[str]] = {
 }
 
 
+# Trainer fields transformers renamed (5.18+ name: older name). A recipe may use either name on any
+# transformers r1's pins admit: the schema accepts both, and r1 passes trl the one installed.
+RENAMED_FIELDS = {
+    "activation_checkpointing": "gradient_checkpointing",
+    "activation_checkpointing_kwargs": "gradient_checkpointing_kwargs",
+}
+
+
 @functools.cache
 def defaults() -> dict[str, Any]:
     """The built-in default recipe (the tiny CPU run), parsed once."""
@@ -54,11 +62,25 @@ def trainer_config_class(section: str) -> type:
 def trainer_fields(section: str) -> dict[str, frozenset[str]]:
     """Field name -> accepted kinds of trl's config dataclass for a trainer section."""
     config_class = trainer_config_class(section)
-    return {
+    fields = {
         field.name: kinds_of_annotation(field.type)
         for field in dataclasses.fields(config_class)
         if field.init
     }
+    for new, old in RENAMED_FIELDS.items():
+        for name, other in ((new, old), (old, new)):
+            if name not in fields and other in fields:
+                fields[name] = fields[other]
+    return fields
+
+
+def installed_field_name(section: str, name: str) -> str:
+    """`name`, or its other spelling (RENAMED_FIELDS) where only that one is a field of the installed trl config."""
+    real = {field.name for field in dataclasses.fields(trainer_config_class(section)) if field.init}
+    if name in real:
+        return name
+    other = RENAMED_FIELDS.get(name) or {old: new for new, old in RENAMED_FIELDS.items()}.get(name)
+    return other if other in real else name
 
 
 def is_table(path: tuple[str, ...]) -> bool:

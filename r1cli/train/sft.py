@@ -137,9 +137,10 @@ def sft_trainer(recipe: Recipe, config: Any, tokenizer: Any, train: Any, eval_ro
 
     from r1cli.data.prepare import quiet_datasets
     from r1cli.models.loading import lora_config
+    from r1cli.recipe.trl_config import activation_checkpointing
     from r1cli.train.callbacks import trainer_callbacks
 
-    model = load_start_model(recipe, gradient_checkpointing=bool(config.activation_checkpointing))
+    model = load_start_model(recipe, gradient_checkpointing=activation_checkpointing(config))
     continuing_adapter = hasattr(model, "peft_config")
     with quiet_datasets():
         return SFTTrainer(

@@ -120,7 +120,7 @@ def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
     from r1cli.data import load_prompt_dataset
     from r1cli.models.loading import load_model, load_tokenizer, lora_config
     from r1cli.plumbing.console import world_size
-    from r1cli.recipe.trl_config import build_trainer_config
+    from r1cli.recipe.trl_config import activation_checkpointing, build_trainer_config
     from r1cli.rewards.custom import row_arguments
     from r1cli.rewards.registry import build_reward_functions, check_user_rewards, reward_weights
     from r1cli.train.callbacks import quiet_libraries, quiet_trainer_output
@@ -159,7 +159,7 @@ def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
     reward_funcs = recorder.wrap(functions)
 
     model = load_model(
-        recipe.tree, for_training=True, gradient_checkpointing=bool(config.activation_checkpointing)
+        recipe.tree, for_training=True, gradient_checkpointing=activation_checkpointing(config)
     )
     system_prompt = system_prompt_of_dataset(dataset["train"])
     callbacks = build_callbacks(recipe.section("logging"), recorder, output_dir)

