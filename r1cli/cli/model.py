@@ -138,7 +138,7 @@ def import_(
     overwrite: Annotated[bool, typer.Option(help="Replace an earlier import in OUTPUT.")] = False,
 ) -> None:
     """Import a GGUF file as a normal model folder (safetensors, tokenizer, chat template, generation config,
-    model card) that every r1 command takes; needs `pip install 'r1cli[gguf]'`; prints the folder.
+    model card) that every r1 command takes; needs `pip install 'r1cli\\[gguf]'`; prints the folder.
 
     Example: r1 model import SmolLM2-135M-Instruct.Q4_1.gguf -o models/smollm2
     """

@@ -137,4 +137,6 @@ def test_pathological_texts_stay_fast() -> None:
     for text in nasty:
         extract_model_answer(text)
         extract_gold_answer(text)
-    assert time.perf_counter() - started < 5
+    # Linear work takes about a second on an idle 2-core machine; a regex that backtracks on these takes
+    # minutes. The bound leaves room for a machine busy with other jobs.
+    assert time.perf_counter() - started < 20
