@@ -73,7 +73,7 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
 
     base = base_eval(args.model, out, extra)
-    rows = [("base model", [base["accuracy"]], [base["format_rate"]], [base.get("mean_tokens", 0.0)])]
+    rows = [("base model", [base["accuracy"]], [base["format_rate"]], [base["mean_completion_tokens"]])]
     runs: dict[str, list[dict]] = {}
     for seed in args.seeds:  # seed by seed: a session cut short leaves both arms of the first seed
         for arm in args.arms:
