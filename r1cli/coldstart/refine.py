@@ -29,7 +29,7 @@ from r1cli.data.problems import gold_of
 from r1cli.data.prompts import PROBLEM_COLUMNS
 from r1cli.plumbing.errors import R1Error
 from r1cli.plumbing.jsonl import json_lines
-from r1cli.rewards.answers import completion_text, prompt_text
+from r1cli.rewards.completions import completion_text, prompt_text
 
 # Hesitation words: um, umm, ummm, uh, uhh, uhm, hm, hmm, hmmm, erm (any case), with the dots or commas
 # that trail them. Whole words only: "hum", "drum", "uhaul" stay.

@@ -54,8 +54,8 @@ def generation_settings(section: Mapping[str, Any], num_samples: int | None = No
         raise R1Error(f"generation.temperature must be 0 (greedy) or more, got {temperature!r}")
     if isinstance(top_p, bool) or not isinstance(top_p, int | float) or not 0 < top_p <= 1:
         raise R1Error(f"generation.top_p must be in (0, 1], got {top_p!r}")
-    for key, minimum in (("max_model_len", 0), ("kv_cache_gib", 0.01)):
-        value = gen.setdefault(key, {"max_model_len": 0, "kv_cache_gib": 2}[key])
+    for key, default, minimum in (("max_model_len", 0, 0), ("kv_cache_gib", 2, 0.01)):
+        value = gen.setdefault(key, default)
         if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
             raise R1Error(f"generation.{key} must be a number of at least {minimum:g}, got {value!r}")
     backend = gen.setdefault("backend", "transformers")

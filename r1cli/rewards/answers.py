@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import re
 
-# Also read from here by the stages (coldstart, chat, train): the texts GRPO passes, now in their own module.
-from r1cli.rewards.completions import completion_text, opens_think, prompt_text, scored_texts
 from r1cli.rewards.latex_text import (
     TAIL_CHARS,
     boxed_run,
@@ -32,15 +30,11 @@ from r1cli.rewards.numbers import plain_number
 __all__ = [
     "ANSWER_PLACES",
     "answer_block",
-    "completion_text",
     "extract_gold_answer",
     "extract_model_answer",
     "final_answer",
     "last_boxed",
     "normalize_answer",
-    "opens_think",
-    "prompt_text",
-    "scored_texts",
 ]
 
 # Longest answer string kept: a final answer is short; anything longer is prose or garbage.

@@ -4,7 +4,7 @@ and repetition.
 Each reward has TRL's signature `f(completions, **kwargs) -> list[float | None]`; completions are strings
 or chat messages (`[{"role": "assistant", "content": ...}]`). Where a row's prompt ends with an opened
 `<think>` (a reasoning model's chat template), the completion is read as starting inside it
-(`r1cli.rewards.answers.scored_texts`). The configurable ones are built from the
+(`r1cli.rewards.completions.scored_texts`). The configurable ones are built from the
 recipe's `[rewards.<name>]` table by `r1cli.rewards.registry`.
 """
 

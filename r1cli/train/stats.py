@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from r1cli.rewards.answers import prompt_text, scored_texts
+from r1cli.rewards.completions import prompt_text, scored_texts
 from r1cli.rewards.format import count_reasoning_steps, is_well_formed
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from r1cli.rewards.answers import completion_text
+from r1cli.rewards.completions import completion_text
 from r1cli.train.callbacks import quiet_trainer_output
 from r1cli.train.reward_log import RewardRecorder, build_callbacks
 

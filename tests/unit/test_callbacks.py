@@ -21,7 +21,7 @@ from transformers.trainer_callback import (
 )
 
 from r1cli.plumbing.errors import R1Error
-from r1cli.rewards.answers import completion_text
+from r1cli.rewards.completions import completion_text
 from r1cli.rewards.format import count_reasoning_steps, is_well_formed
 from r1cli.train.callbacks import (
     BarOnlyProgressCallback,

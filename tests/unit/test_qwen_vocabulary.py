@@ -11,7 +11,7 @@ import pytest
 import qwen_lookalike
 
 from r1cli.chat import TagRenderer
-from r1cli.rewards.answers import opens_think
+from r1cli.rewards.completions import opens_think
 from r1cli.rewards.format import format_reward, tag_count_reward
 from r1cli.train.stats import RewardRecorder
 

@@ -10,13 +10,12 @@ from conftest import SHARED_DATA, needs_shared_data
 
 from r1cli.rewards.answers import (
     answer_block,
-    completion_text,
     extract_gold_answer,
     extract_model_answer,
     last_boxed,
     normalize_answer,
-    prompt_text,
 )
+from r1cli.rewards.completions import completion_text, prompt_text
 
 
 @pytest.mark.parametrize(
