@@ -117,7 +117,7 @@ def _quantized(recipe: Recipe) -> bool:
 
 
 def _check_vllm(recipe: Recipe) -> None:
-    """GRPO through vLLM (trl's use_vllm): a GPU path; refused in one line where it cannot work."""
+    """GRPO through vLLM (trl's use_vllm): colocate anywhere, a server only with CUDA (trl's NCCL sync)."""
     if not recipe.get("grpo.use_vllm"):
         return
     if _quantized(recipe):
@@ -128,18 +128,12 @@ def _check_vllm(recipe: Recipe) -> None:
         )
     import torch
 
-    if not torch.cuda.is_available():
-        mode = recipe.get("grpo.vllm_mode") or "colocate"
-        why = (
-            "trl's weight sync to a vLLM server runs on NCCL, which needs a CUDA device"
-            if mode == "server"
-            else "vLLM's CPU build repacks each linear layer's weights at load and drops the parameters "
-            "trl's weight sync loads into"
-        )
+    mode = recipe.get("grpo.vllm_mode") or "colocate"
+    if mode == "server" and not torch.cuda.is_available():
         raise R1Error(
-            f"grpo.use_vllm = true (vllm_mode = {mode!r}) needs a CUDA GPU: {why}",
-            hint='on a CPU, GRPO generates with transformers (grpo.use_vllm = false); generation.backend = "vllm" '
-            "serves the other generating stages",
+            "grpo.use_vllm = true (vllm_mode = 'server') needs a CUDA GPU: trl's weight sync to a vLLM server "
+            "runs on NCCL, which needs a CUDA device",
+            hint='on a CPU, use grpo.vllm_mode = "colocate" (vLLM in the training process)',
         )
 
 

