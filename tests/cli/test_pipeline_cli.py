@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -67,10 +68,15 @@ def test_the_gpu_pipeline_recipe_resolves_for_every_stage(profile: str | None) -
     from r1cli.recipe import load_recipe
 
     path = Path(__file__).parents[2] / "recipes" / "l40s-pipeline.toml"
-    recipe = load_recipe(path, profile, [], environ={}, stage="zero")
+    vllm_installed = importlib.util.find_spec("vllm") is not None
+    overrides = [] if vllm_installed else ["--grpo.use_vllm", "false", "--generation.backend", "transformers"]
+    recipe = load_recipe(path, profile, overrides, environ={}, stage="zero")
     check_pipeline_settings(recipe)
     for stage in ("sft", "distill", "generate"):
         validate_recipe(recipe, stage)
+    if not vllm_installed:  # as shipped, the recipe generates through vLLM, and says what to install
+        with pytest.raises(R1Error, match="vllm is not installed"):
+            validate_recipe(load_recipe(path, profile, [], environ={}, stage="zero"), "generate")
     assert recipe.get("pipeline.student") == "Qwen/Qwen2.5-0.5B-Instruct"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import tomllib
 
 import pytest
 
@@ -183,9 +184,15 @@ def test_shipped_recipes_validate(name: str) -> None:
     from pathlib import Path
 
     path = Path(__file__).parents[2] / "recipes" / name
-    validate_recipe(load_recipe(path, None, [], environ={}))
-    for profile in ("test",):
-        validate_recipe(load_recipe(path, profile, [], environ={}))
+    for profile in (None, "test"):
+        recipe = load_recipe(path, profile, [], environ={})
+        if recipe.get("grpo.use_vllm") and importlib.util.find_spec("vllm") is None:
+            with pytest.raises(R1Error, match="needs the 'vllm' package"):
+                validate_recipe(recipe)
+        else:
+            validate_recipe(recipe)
+    if "cpu" in tomllib.loads(path.read_text())["profiles"]:  # a CPU rehearsal runs without vLLM
+        assert not validate_recipe(load_recipe(path, "cpu", [], environ={})).get("grpo.use_vllm")
 
 
 @pytest.mark.parametrize(
@@ -274,6 +281,7 @@ def test_dataloader_settings_torch_refuses_together_are_one_line_naming_both_key
     from pathlib import Path
 
     path = Path(__file__).parents[2] / "recipes" / "l40s.toml"
+    args = [*args, "--grpo.use_vllm", "false"]  # whether vLLM is installed is not this test's business
     with pytest.raises(
         R1Error, match=rf"{key} = .* needs worker processes, and grpo.dataloader_num_workers = 0"
     ):
