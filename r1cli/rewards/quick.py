@@ -24,6 +24,9 @@ _NUMBER_RE = re.compile(
 # A whole, non-negative percentage: math-verify reads `-5\%` and `12.5\%` by other rules, left to it.
 _PERCENT_RE = re.compile(r"^(\d{1,6})\s*\\?%$")
 _MAX_EXPONENT = 400
+# Plain numbers joined by + - * (or ×, ·, \times, \cdot): a computation left undone. A leading sign alone is a number.
+_OPERAND = r"\(?-?\d+(?:\.\d+)?\)?"
+_UNEVALUATED_RE = re.compile(rf"^-?{_OPERAND}(?:\s*(?:[-+*×·]|\\times|\\cdot)\s*{_OPERAND})+\.?$")
 
 
 def number_value(text: str) -> tuple[Fraction, bool] | None:
@@ -75,6 +78,13 @@ def quick_judge(gold: str, answer: str | None) -> bool | type[NotImplemented] | 
     (True, True)
     >>> quick_judge("C", "C. x = 42"), quick_judge("E", "E'"), quick_judge("3128 1/2", "3128.5")
     (True, False, True)
+
+    Against a number, an answer that is plain numbers joined by + - * is the computation, not its
+    value: math-verify would work it out ("What is 3 + 54?" answered "3 + 54" is 57), and a GRPO run on a
+    real model learnt to restate the question for full marks. Fractions (`1/2`) and powers stay math's:
+
+    >>> quick_judge("57", "3 + 54"), quick_judge("57", r"$50 \times 1 + 7$"), quick_judge("-3", "-3")
+    (False, False, True)
     """
     if answer is not None and _math_content(answer) == _math_content(gold):
         return True
@@ -87,6 +97,8 @@ def quick_judge(gold: str, answer: str | None) -> bool | type[NotImplemented] | 
         return False
     answer_value = number_value(answer)
     if answer_value is None:
+        if _UNEVALUATED_RE.match(_math_content(answer)):
+            return False  # the sum to work out, restated: not its value
         return _percent_judge(gold, gold_value, answer)
     (a, a_exact), (b, b_exact) = gold_value, answer_value
     if a == b:

@@ -432,3 +432,19 @@ def test_answers_outside_the_tags_earn_nothing_with_answer_in_tags() -> None:
     assert tags(completions, solution=["4"] * 3) == [0.0, 1.0, 0.0]
     with pytest.raises(R1Error, match=r"rewards.accuracy.answer_in = 'box': must be one of anywhere, tags"):
         build_reward_functions({"functions": ["accuracy"], "accuracy": {"answer_in": "box"}}, ["accuracy"])
+
+
+@pytest.mark.parametrize(
+    ("completion", "reward"),
+    [
+        # SmolLM2-135M-Instruct, step 6 of the first GRPO run on "What is 3 + 54?" (gold 57): it restated
+        # the question, math-verify worked the sum out, and the reward paid 1.0 for it.
+        ("3 + 54 = 87\n\nThe answer is 3 + 54.", 0.0),
+        ("<answer>3+54</answer>", 0.0),
+        (r"The answer is $50 \times 1 + 7$.", 0.0),
+        ("3 + 54 = 57", 1.0),  # the computation with its value is the value
+        ("The answer is 57.", 1.0),
+    ],
+)
+def test_an_answer_that_restates_the_sum_is_not_its_value(completion: str, reward: float) -> None:
+    assert make_accuracy()([completion], solution=["57"]) == [reward]
