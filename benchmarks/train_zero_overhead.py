@@ -6,6 +6,8 @@ time of each is the median wall time between consecutive training steps, after t
 (the first steps of a process pay for fresh memory pages). Target: r1 / bare <= 1.05.
 
     python benchmarks/train_zero_overhead.py [--steps 30] [--rounds 2] [--warmup 5]
+    python benchmarks/train_zero_overhead.py --recipe smollm2-cpu --steps 6 --warmup 2 --rounds 1 \
+        -- --model.name_or_path models/smollm2                      # a real model: the same rule
 """
 
 from __future__ import annotations
@@ -30,9 +32,9 @@ from r1cli.recipe.trl_config import build_trainer_config
 from r1cli.rewards.registry import build_reward_functions, reward_weights
 from r1cli.preflight.validate import validate_recipe
 
-out, steps = sys.argv[1], sys.argv[2]
-overrides = ["--grpo.output_dir", out, "--grpo.max_steps", steps, "--grpo.save_strategy", "no"]
-recipe = validate_recipe(load_recipe(None, None, overrides))
+out, steps, recipe_name = sys.argv[1], sys.argv[2], sys.argv[3] or None
+overrides = ["--grpo.output_dir", out, "--grpo.max_steps", steps, "--grpo.save_strategy", "no", *sys.argv[4:]]
+recipe = validate_recipe(load_recipe(recipe_name, None, overrides))
 rewards = recipe.section("rewards")
 config = build_trainer_config(recipe, "grpo", reward_weights=reward_weights(rewards, rewards["functions"]))
 stamps = []
@@ -55,9 +57,9 @@ print(json.dumps([b - a for a, b in zip(stamps, stamps[1:])]))
 """
 
 
-def run_bare(steps: int, workdir: Path) -> list[float]:
+def run_bare(steps: int, workdir: Path, recipe: str | None, extra: list[str]) -> list[float]:
     result = subprocess.run(
-        [sys.executable, "-c", BARE, str(workdir / "bare"), str(steps)],
+        [sys.executable, "-c", BARE, str(workdir / "bare"), str(steps), recipe or "", *extra],
         capture_output=True,
         text=True,
         check=True,
@@ -65,10 +67,11 @@ def run_bare(steps: int, workdir: Path) -> list[float]:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def run_r1(steps: int, workdir: Path) -> list[float]:
+def run_r1(steps: int, workdir: Path, recipe: str | None, extra: list[str]) -> list[float]:
     out = workdir / "r1"
     command = [sys.executable, "-m", "r1cli.cli.main", "train", "zero", "--output-dir", str(out)]
     command += ["--grpo.max_steps", str(steps), "--grpo.save_strategy", "no", "--logging.examples_every", "5"]
+    command += [*(["--recipe", recipe] if recipe else []), *extra]
     subprocess.run(command, capture_output=True, text=True, check=True)
     lines = (out / "metrics.jsonl").read_text().splitlines()
     # r1's own per-step wall time: the time between consecutive logging steps (logging_steps = 1).
@@ -80,13 +83,15 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--warmup", type=int, default=5)
-    args = parser.parse_args()
+    parser.add_argument("--recipe", default=None, help="default: the tiny CPU recipe")
+    args, extra = parser.parse_known_args()  # further recipe overrides, for both sides
+    extra = [a for a in extra if a != "--"]
     times: dict[str, list[float]] = {"bare": [], "r1": []}
     for round_index in range(args.rounds):
         for name, runner in (("bare", run_bare), ("r1", run_r1)):
             with tempfile.TemporaryDirectory() as workdir:
                 start = time.perf_counter()
-                steps = runner(args.steps, Path(workdir))
+                steps = runner(args.steps, Path(workdir), args.recipe, extra)
                 times[name] += steps[args.warmup :]
                 print(
                     f"round {round_index + 1} {name:4}: median {statistics.median(steps[args.warmup :]):.3f} s/step "
