@@ -58,6 +58,7 @@ def test_l40s_recipe_trains_qwen_from_the_hub_cache_on_cpu(
     env = offline_hub_env(hub, hub_datasets)
     out = tmp_path / "zero"
     batch = ["--grpo.per_device_train_batch_size", "4", "--grpo.generation_batch_size", "4"]
+    batch += ["--grpo.use_vllm", "false"]  # the GPU smoke profile generates through vLLM; not installed here
     args = ["train", "zero", "--recipe", str(REPO_ROOT / "recipes" / "l40s.toml"), "--profile", "test"]
     _r1([*args, "--output-dir", str(out), *CPU, *SHORT, *batch, "--grpo.num_generations", "4"], env, tmp_path)
     assert (out / "model.safetensors").exists()
