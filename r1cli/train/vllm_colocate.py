@@ -26,7 +26,8 @@ import trl.trainer.grpo_trainer as trl_grpo
 
 def engine_settings(model_cfg: dict[str, Any], gen: dict[str, Any], seed: int) -> dict[str, Any]:
     """The LLM(...) arguments r1 sets on top of trl's: dtype as for `generation.backend = "vllm"`, the GRPO
-    seed, and on a CPU the KV cache from generation.kv_cache_gib and no graph capture."""
+    seed (added to trl's per-group seed), and on a CPU the KV cache from generation.kv_cache_gib and no
+    graph capture."""
     import torch
 
     from r1cli.generation.backends import GIB, vllm_dtype
@@ -52,7 +53,9 @@ class R1VLLMGeneration(trl_vllm.VLLMGeneration):
         build = trl_vllm.LLM
 
         def llm(*args: Any, **kwargs: Any) -> Any:
-            return build(*args, **{**kwargs, **self.engine})
+            # trl seeds each tensor-parallel group apart (its process index); r1's seed shifts them all.
+            seed = int(self.engine["seed"]) + int(kwargs.get("seed") or 0)
+            return build(*args, **{**kwargs, **self.engine, "seed": seed})
 
         with _replaced(trl_vllm, "LLM", llm):
             super()._init_vllm()
