@@ -173,12 +173,10 @@ class VllmGenerator:
         self.on_cpu = not torch.cuda.is_available()
         self.llm = LLM(
             model=source,
-            dtype=vllm_dtype(str(model_cfg.get("dtype", "auto")), self.on_cpu),
             trust_remote_code=bool(model_cfg.get("trust_remote_code", False)),
             max_model_len=int(self.gen["max_model_len"]) or None,  # 0: the model's own positions
-            kv_cache_memory_bytes=int(float(self.gen["kv_cache_gib"]) * GIB),
             seed=int(self.gen.get("seed", 0)),
-            enforce_eager=self.on_cpu,  # no graphs to capture on a CPU
+            **vllm_engine_arguments(model_cfg, self.gen, self.on_cpu),
         )
 
     def generate(self, conversations: Sequence[list[dict[str, str]]], num_samples: int) -> list[list[Sample]]:
@@ -224,6 +222,18 @@ def import_vllm() -> Any:
             ) from None
         raise
     return vllm
+
+
+def vllm_engine_arguments(
+    model_cfg: Mapping[str, Any], gen: Mapping[str, Any], on_cpu: bool
+) -> dict[str, Any]:
+    """The LLM(...) arguments every vLLM engine of r1 takes from the recipe: the dtype, the KV cache
+    (generation.kv_cache_gib; on a CPU it comes out of RAM), and no graph capture on a CPU."""
+    return {
+        "dtype": vllm_dtype(str(model_cfg.get("dtype", "auto")), on_cpu),
+        "kv_cache_memory_bytes": int(float(gen["kv_cache_gib"]) * GIB),
+        "enforce_eager": on_cpu,  # no graphs to capture on a CPU
+    }
 
 
 def vllm_dtype(dtype: str, on_cpu: bool) -> str:

@@ -17,28 +17,25 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Iterator
 from typing import Any
+from unittest import mock
 
 import trl.generation.vllm_generation as trl_vllm
 import trl.trainer.grpo_trainer as trl_grpo
 
 
 def engine_settings(model_cfg: dict[str, Any], gen: dict[str, Any], seed: int) -> dict[str, Any]:
-    """The LLM(...) arguments r1 sets on top of trl's: dtype as for `generation.backend = "vllm"`, the GRPO
-    seed (added to trl's per-group seed), and on a CPU the KV cache from generation.kv_cache_gib and no
-    graph capture."""
+    """The LLM(...) arguments r1 sets on top of trl's: those of every r1 vLLM engine (dtype, KV cache, eager
+    on a CPU), and the GRPO seed (added to trl's per-group seed). On a GPU the KV cache stays trl's
+    (grpo.vllm_gpu_memory_utilization); on a CPU that fraction would be of the machine's RAM."""
     import torch
 
-    from r1cli.generation.backends import GIB, vllm_dtype
+    from r1cli.generation.backends import vllm_engine_arguments
 
     on_cpu = not torch.cuda.is_available()
-    settings: dict[str, Any] = {
-        "dtype": vllm_dtype(str(model_cfg.get("dtype", "auto")), on_cpu),
-        "seed": seed,
-    }
-    if on_cpu:  # trl's gpu_memory_utilization would reserve that fraction of the machine's RAM
-        settings.update(kv_cache_memory_bytes=int(float(gen["kv_cache_gib"]) * GIB), enforce_eager=True)
+    settings = {**vllm_engine_arguments(model_cfg, gen, on_cpu), "seed": seed}
+    if not on_cpu:
+        del settings["kv_cache_memory_bytes"]
     return settings
 
 
@@ -57,7 +54,7 @@ class R1VLLMGeneration(trl_vllm.VLLMGeneration):
             seed = int(self.engine["seed"]) + int(kwargs.get("seed") or 0)
             return build(*args, **{**kwargs, **self.engine, "seed": seed})
 
-        with _replaced(trl_vllm, "LLM", llm):
+        with mock.patch.object(trl_vllm, "LLM", llm):
             super()._init_vllm()
 
     def sync_weights(self) -> None:
@@ -82,16 +79,6 @@ def _repack_tied_lm_head(worker: Any) -> None:
         dispatch_cpu_unquantized_gemm(head, remove_weight=False)
 
 
-@contextlib.contextmanager
-def _replaced(module: Any, name: str, value: Any) -> Iterator[None]:
-    original = getattr(module, name)
-    setattr(module, name, value)
-    try:
-        yield
-    finally:
-        setattr(module, name, original)
-
-
 def colocated_engine(engine: dict[str, Any]) -> contextlib.AbstractContextManager[None]:
     """While open, trl's GRPOTrainer builds its vLLM generation as R1VLLMGeneration with these settings."""
-    return _replaced(trl_grpo, "VLLMGeneration", functools.partial(R1VLLMGeneration, engine=engine))
+    return mock.patch.object(trl_grpo, "VLLMGeneration", functools.partial(R1VLLMGeneration, engine=engine))
