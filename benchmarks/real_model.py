@@ -8,8 +8,9 @@ seed's R1-Zero system prompt.
     python benchmarks/real_model.py --model models/smollm2 --output-dir runs/real --seeds 0 --arms zero
 
 Each arm is `r1 pipeline run --recipe smollm2-cpu --until zero` in its own folder (`zero`: pipeline.coldstart
-= none, GRPO from the model itself; `coldstart`: worked traces, SFT, then the same GRPO steps), so a rerun of
-this script continues every unfinished run where it stopped. Extra arguments after `--` go to every run
+= none, GRPO from the model itself; `coldstart`: worked traces, SFT, then the same GRPO steps; its later seeds
+start their GRPO from the first seed's SFT model, which the GRPO seed does not change), so a rerun of this
+script continues every unfinished run where it stopped. Extra arguments after `--` go to every run
 (e.g. `-- --pipeline.zero_steps 40`). Prints the table (model, held-out accuracy, format rate, completion
 tokens) and writes OUTPUT/results.json and, with `r1 report --group`, OUTPUT/report (accuracy, format and
 completion length over GRPO steps, a band per arm over the seeds).
@@ -48,10 +49,15 @@ def base_eval(model: str, out: Path, extra: list[str]) -> dict:
     return json.loads(results.read_text())["results"][0]
 
 
-def run_arm(model: str, out: Path, arm: str, seed: int, extra: list[str]) -> dict:
+def run_arm(model: str, out: Path, arm: str, seed: int, first_seed: int, extra: list[str]) -> dict:
     folder = out / f"{arm}-s{seed}"
+    options = ARMS[arm]
+    if arm == "coldstart" and seed != first_seed:
+        # The SFT does not depend on the GRPO seed (it has its own, sft.seed): the cold-start arm's later
+        # seeds run the same GRPO from the first seed's SFT model instead of training it again.
+        model, options = str(out / f"coldstart-s{first_seed}" / "sft"), ARMS["zero"]
     r1("pipeline", "run", "--recipe", RECIPE, "--model.name_or_path", model, "--until", "zero",
-       "--output-dir", str(folder), "--grpo.seed", str(seed), *ARMS[arm], *extra)  # fmt: skip
+       "--output-dir", str(folder), "--grpo.seed", str(seed), *options, *extra)  # fmt: skip
     summary = json.loads((folder / "summary.json").read_text())
     return {stage["name"]: stage for stage in summary["stages"]}
 
@@ -77,14 +83,14 @@ def main() -> int:
     runs: dict[str, list[dict]] = {}
     for seed in args.seeds:  # seed by seed: a session cut short leaves both arms of the first seed
         for arm in args.arms:
-            runs.setdefault(arm, []).append(run_arm(args.model, out, arm, seed, extra))
+            runs.setdefault(arm, []).append(run_arm(args.model, out, arm, seed, args.seeds[0], extra))
     for arm, stages in runs.items():
         if arm == "coldstart":
             rows.append(
                 (
                     "cold start SFT",
-                    [s["sft"]["accuracy"] for s in stages],
-                    [s["sft"]["format_rate"] for s in stages],
+                    [s["sft"]["accuracy"] for s in stages if "sft" in s],  # the first seed's
+                    [s["sft"]["format_rate"] for s in stages if "sft" in s],
                     [],
                 )
             )
