@@ -1,6 +1,7 @@
 """`r1 eval`: accuracy of one or more models on one or more benchmarks, with the sampling settings.
 
     r1 eval runs/zero --data ../shared/data/gsm8k/test.jsonl                      # greedy pass@1
+    r1 eval runs/pipeline/zero                 # the held-out problems its run recorded (its prepared data)
     r1 eval runs/zero runs/sft --data ../shared/data/math/aime24.jsonl --preset r1 --samples 64
     r1 eval runs/zero --data data/prepared --output results.json --predictions predictions.jsonl
 
@@ -33,15 +34,16 @@ COMMAND_SETTINGS = {
 def eval_command(
     ctx: typer.Context,
     data: Annotated[
-        list[str],
+        list[str] | None,
         typer.Option(
             "--data",
             "-d",
             help="Benchmark: a jsonl/json/csv/parquet file with problem|question and answer|solution, "
-            "or a `r1 data prepare` folder (its test split). Repeat for several.",
+            "or a `r1 data prepare` folder (its test split). Repeat for several. Default: the held-out "
+            "problems a folder r1 trained recorded (the test split of its run's or its pipeline's data).",
             show_default=False,
         ),
-    ],
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -98,6 +100,7 @@ def eval_command(
     Example: r1 eval runs/sft2 --data ../shared/data/gsm8k/test.jsonl --limit 200
     """
     from r1cli.data.sources import FILE_TYPES
+    from r1cli.evaluate.benchmarks import default_benchmark
     from r1cli.evaluate.fit import LONG_PROMPTS
     from r1cli.evaluate.run import EvalSettings, evaluate
     from r1cli.plumbing.files import atomic_write_text
@@ -111,6 +114,8 @@ def eval_command(
     for model in models:  # `--data a.jsonl b.jsonl` makes b.jsonl a MODEL
         if Path(model).suffix.lower() in FILE_TYPES and Path(model).is_file():
             raise R1Error(f"'{model}' is a data file, not a MODEL", hint="repeat --data for each file")
+    if not data:
+        data = [str(default_benchmark(models))]
     runs = [
         (
             model,

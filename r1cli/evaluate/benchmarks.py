@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from r1cli.recipe.provenance import Recipe
 
 _GENERIC_STEMS = {"test", "train", "validation", "valid", "dev", "data", "eval"}
+# Where a pipeline run keeps its prepared problems (DIR/data): its test split is every stage's held-out set.
+PIPELINE_DATA = "data"
 
 
 @dataclass
@@ -41,6 +43,51 @@ def benchmark_name(source: str | Path) -> str:
     path = Path(source)
     stem = path.stem if path.suffix else path.name
     return f"{path.parent.name}/{stem}" if stem.lower() in _GENERIC_STEMS and path.parent.name else stem
+
+
+def recorded_benchmark(model: str) -> Path | None:
+    """The held-out problems a folder r1 trained was measured on: the prepared folder its run trained on
+    (its `recipe.toml`'s data.dataset), or that of the pipeline run it lies in (DIR/data), looked up from the
+    folder through its run (a checkpoint) to the pipeline. None for a hub id, r1-tiny or a run on a file.
+
+    >>> recorded_benchmark("HuggingFaceTB/SmolLM2-135M-Instruct") is None
+    True
+    """
+    from r1cli.plumbing.paths import is_saved_dataset_dict
+    from r1cli.plumbing.rundir import lookup
+    from r1cli.recipe.saved import saved_recipe
+
+    folder = Path(model)
+    if not folder.is_dir():
+        return None
+    for place in [folder, *folder.resolve().parents][:3]:
+        dataset = lookup(saved_recipe(place) or {}, "data.dataset")
+        for candidate in ([Path(dataset)] if isinstance(dataset, str) else []) + [place / PIPELINE_DATA]:
+            if is_saved_dataset_dict(candidate):
+                return candidate
+    return None
+
+
+def default_benchmark(models: list[str]) -> Path:
+    """The benchmark `r1 eval` asks when no --data is given: the one held-out set the models' folders
+    recorded (recorded_benchmark)."""
+    found = {model: recorded_benchmark(model) for model in models}
+    missing = [model for model, path in found.items() if path is None]
+    if missing:
+        raise R1Error(
+            f"no --data given, and {missing[0]} records no held-out problems (a run on a prepared folder does)",
+            hint="e.g. r1 eval MODEL --data ../shared/data/gsm8k/test.jsonl",
+        )
+    paths = {path.resolve(): path for path in found.values() if path is not None}
+    if len(paths) > 1:
+        raise R1Error(
+            "no --data given, and the models were measured on different held-out sets: "
+            + ", ".join(str(path) for path in paths.values()),
+            hint="name one with --data",
+        )
+    chosen = next(iter(paths.values()))
+    note(f"benchmark: the test split of {chosen} (recorded by {models[0]}'s run; --data for another)")
+    return chosen
 
 
 def benchmark_data_settings(recipe: Recipe, source: str | Path) -> dict[str, Any]:

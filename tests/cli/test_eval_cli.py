@@ -23,6 +23,7 @@ def bench(tmp_path):
     ("args", "message"),
     [
         (["eval", "--data", "{bench}"], "no MODEL given"),
+        (["eval", "r1-tiny"], "no --data given, and r1-tiny records no held-out problems"),
         (["eval", "r1-tiny", "--data", "{bench}", "{bench}"], "is a data file, not a MODEL (repeat --data"),
         (["eval", "{tmp}/nothing", "--data", "{bench}"], "does not exist"),
         (["eval", "{tmp}", "--data", "{bench}"], "is not a model directory"),

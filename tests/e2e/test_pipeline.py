@@ -73,13 +73,17 @@ def test_pipeline_runs_every_stage_and_a_rerun_skips_them(tmp_path: Path) -> Non
     assert list((out / "zero" / "plots").glob("*.png")) and (out / "zero" / "report.md").is_file()
     assert "held-out accuracy" in first.stderr
 
-    # Each stage folder is asked as it was trained (its recorded system prompt) by r1 eval with no prompt
+    # Each stage folder is asked as it was trained (its recorded system prompt) on the pipeline's held-out
+    # problems (the test split of DIR/data, which its folder leads to) by r1 eval with no prompt or data
     # flag, so r1 eval scores it as the pipeline did; the pipeline folder itself stands for the student.
-    for name, folder in [("zero", stages["zero"]["model_dir"]), ("distill", str(out))]:
-        scored = runner.invoke(
-            app, ["eval", folder, "--data", str(out / "data"), "--max-new-tokens", "64", "--limit", "10"]
-        )
+    for name, folder in [
+        ("sft", stages["sft"]["model_dir"]),
+        ("zero", stages["zero"]["model_dir"]),
+        ("distill", str(out)),
+    ]:
+        scored = runner.invoke(app, ["eval", folder, "--max-new-tokens", "64", "--limit", "10"])
         assert scored.exit_code == 0, scored.output
+        assert f"benchmark: the test split of {out / 'data'}" in scored.stderr, name
         record = json.loads(scored.stdout)["results"][0]
         assert (record["accuracy"], record["format_rate"]) == (
             stages[name]["accuracy"],

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import SHARED_DATA, needs_shared_data
 
-from r1cli.evaluate.benchmarks import benchmark_name, load_benchmark
+from r1cli.evaluate.benchmarks import benchmark_name, default_benchmark, load_benchmark, recorded_benchmark
 from r1cli.evaluate.run import judge
 from r1cli.plumbing.errors import R1Error
 from r1cli.recipe import load_recipe
@@ -146,3 +146,30 @@ def test_a_template_that_opens_think_is_read_as_the_model_saw_it():
     )[0]
     assert (plain["formatted"], opened["formatted"]) == (False, True)
     assert plain["correct"] is opened["correct"] is True
+
+
+def _folder(path: Path, dataset: str | None = None, *, prepared: bool = False) -> Path:
+    path.mkdir(parents=True)
+    if dataset is not None:
+        (path / "recipe.toml").write_text(f'[data]\ndataset = "{dataset}"\n')
+    if prepared:
+        (path / "dataset_dict.json").write_text('{"splits": ["train", "test"]}')
+    return path
+
+
+def test_a_trained_folder_leads_r1_eval_to_its_held_out_problems(tmp_path: Path) -> None:
+    prepared = _folder(tmp_path / "prepared", prepared=True)
+    run = _folder(tmp_path / "zero", str(prepared))
+    checkpoint = _folder(run / "checkpoint-5")
+    assert recorded_benchmark(str(run)) == recorded_benchmark(str(checkpoint)) == prepared
+    # A pipeline's SFT stage trained on its cold-start file: the pipeline's own DIR/data is the held-out set.
+    pipeline = _folder(tmp_path / "pipeline", "synthetic:addition")
+    data = _folder(pipeline / "data", prepared=True)
+    sft = _folder(pipeline / "sft", str(pipeline / "coldstart" / "coldstart.jsonl"))
+    assert recorded_benchmark(str(sft)) == data.resolve()
+    assert recorded_benchmark(str(_folder(tmp_path / "plain", "problems.jsonl"))) is None
+    assert default_benchmark([str(run), str(checkpoint)]) == prepared
+    with pytest.raises(R1Error, match="different held-out sets"):
+        default_benchmark([str(run), str(sft)])
+    with pytest.raises(R1Error, match="plain records no held-out problems"):
+        default_benchmark([str(run), str(tmp_path / "plain")])
