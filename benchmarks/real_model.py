@@ -30,7 +30,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 R1 = [sys.executable, "-m", "r1cli.cli.main"]
 RECIPE = "smollm2-cpu"
-ARMS = {"zero": ["--pipeline.coldstart", "none"], "coldstart": ["--pipeline.coldstart", "traces"]}
+# R1-Zero runs GRPO at the recipe's grpo.learning_rate (2e-5, as `r1 train zero --recipe smollm2-cpu`); the
+# cold start's GRPO at the recipe's pipeline.zero_learning_rate (2e-6: 2e-5 undid what the SFT taught).
+ARMS = {
+    "zero": ["--pipeline.coldstart", "none", "--pipeline.zero_learning_rate", "2e-5"],
+    "coldstart": ["--pipeline.coldstart", "traces"],
+}
 
 
 def r1(*args: str) -> None:
@@ -55,7 +60,7 @@ def run_arm(model: str, out: Path, arm: str, seed: int, first_seed: int, extra: 
     if arm == "coldstart" and seed != first_seed:
         # The SFT does not depend on the GRPO seed (it has its own, sft.seed): the cold-start arm's later
         # seeds run the same GRPO from the first seed's SFT model instead of training it again.
-        model, options = str(out / f"coldstart-s{first_seed}" / "sft"), ARMS["zero"]
+        model, options = str(out / f"coldstart-s{first_seed}" / "sft"), ["--pipeline.coldstart", "none"]
     r1("pipeline", "run", "--recipe", RECIPE, "--model.name_or_path", model, "--until", "zero",
        "--output-dir", str(folder), "--grpo.seed", str(seed), *options, *extra)  # fmt: skip
     summary = json.loads((folder / "summary.json").read_text())
