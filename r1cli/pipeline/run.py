@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from r1cli.evaluate.benchmarks import PIPELINE_DATA
 from r1cli.pipeline.settings import (
     PIPELINE_SECTIONS,
     TRAINING_STAGES,
@@ -34,7 +35,7 @@ class Pipeline:
         self.recipe = pipeline_recipe(recipe)
         self.cfg = recipe.section("pipeline")
         self.dir = Path(output_dir)
-        self.data_dir = self.dir / "data"
+        self.data_dir = self.dir / PIPELINE_DATA  # its test split: what `r1 eval` asks a stage folder
         self.on_stage = on_stage or (lambda record: None)
         self.records: list[StageRecord] = []
 
